@@ -1,0 +1,178 @@
+"""The per-city summary that `citypaths run` and `citypaths show` print.
+
+Computed from a result Dataset alone, so a stored file gives the same summary as the run
+that wrote it. Over several draws the figures are medians and a target's outcome is the
+share of draws that meet it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from sim import dims
+from sim.core.targets import reduction_vs_reference
+
+SUMMARY_YEARS = (2030, 2040, 2050)
+
+
+@dataclass(frozen=True)
+class TargetOutcome:
+    id: str
+    title: str
+    threshold: float
+    reference_year: int
+    year: int
+    basis: str
+    reference: float  # t CO2e/yr in the reference year
+    value: float  # t CO2e/yr in the target year (median over draws)
+    reduction: float  # fraction below the reference (median)
+    p_met: float  # share of draws that meet the target
+
+    @property
+    def allowed(self) -> float:
+        return (1.0 - self.threshold) * self.reference
+
+
+@dataclass(frozen=True)
+class CitySummary:
+    code: str
+    name: str
+    years: tuple[int, ...]
+    bau: tuple[float, ...]  # t CO2e/yr, median over draws
+    scenario: tuple[float, ...]
+    removals: tuple[float, ...]
+    reference_year: int | None
+    change: tuple[float, ...]  # scenario vs the first target's reference year
+    targets: tuple[TargetOutcome, ...]
+
+
+def _median_over_draws(da: xr.DataArray) -> xr.DataArray:
+    return da.median(dims.DRAW) if dims.DRAW in da.dims else da
+
+
+def _total(ds: xr.Dataset, var: str, sectors: list[str]) -> xr.DataArray:
+    return ds[var].sel({dims.SECTOR: sectors}).sum(dims.SECTOR)
+
+
+def _reference(ds: xr.Dataset, city: str, sectors: list[str], year: int) -> float:
+    """Gross emissions of the reference year: observed if it was, else projected (median)."""
+    if year in ds[dims.HIST_YEAR].values:
+        obs = ds["emissions_observed"].sel({dims.CITY: city, dims.HIST_YEAR: year})
+        return float(obs.sel({dims.SECTOR: sectors}).sum())
+    proj = _total(ds, "emissions", sectors).sel({dims.CITY: city, dims.YEAR: year})
+    return float(_median_over_draws(proj))
+
+
+def summarize(ds: xr.Dataset) -> list[CitySummary]:
+    """One summary per city of a single-scenario result."""
+    if dims.SCENARIO in ds.dims:
+        ds = ds.isel({dims.SCENARIO: 0})
+    years = ds[dims.YEAR].values
+    shown = tuple(int(y) for y in (years[0], *SUMMARY_YEARS) if years[0] <= y <= years[-1])
+    shown = tuple(dict.fromkeys(shown))
+    all_sectors = [str(s) for s in ds[dims.SECTOR].values]
+    gross = ds["emissions"].sum(dims.SECTOR)
+    removals = ds["removals"].sum(dims.INTERVENTION)
+    bau = _median_over_draws(ds["emissions_bau"].sum(dims.SECTOR))
+    out = []
+    for c, code in enumerate(ds[dims.CITY].values):
+        code = str(code)
+        targets = []
+        for t in ds[dims.TARGET].values:
+            tsel = {dims.TARGET: t}
+            sectors = str(ds["target_sectors"].sel(tsel).item()).split(",")
+            ref_year = int(ds["target_reference_year"].sel(tsel))
+            year = int(ds["target_year"].sel(tsel))
+            basis = str(ds["target_basis"].sel(tsel).item())
+            threshold = float(ds["target_threshold"].sel(tsel))
+            reference = _reference(ds, code, sectors, ref_year)
+            value = _total(ds, "emissions", sectors).sel({dims.CITY: code, dims.YEAR: year})
+            if basis == "net":
+                value = value - removals.sel({dims.CITY: code, dims.YEAR: year})
+            value = np.atleast_1d(value.values)
+            met = value <= (1.0 - threshold) * reference
+            targets.append(
+                TargetOutcome(
+                    id=str(t),
+                    title=str(ds["target_title"].sel(tsel).item()) or str(t),
+                    threshold=threshold,
+                    reference_year=ref_year,
+                    year=year,
+                    basis=basis,
+                    reference=reference,
+                    value=float(np.median(value)),
+                    reduction=float(np.median(reduction_vs_reference(value, reference))),
+                    p_met=float(np.mean(met)),
+                )
+            )
+        ref_year = targets[0].reference_year if targets else None
+        scen = _median_over_draws(gross.sel({dims.CITY: code}))
+        change: tuple[float, ...] = ()
+        if ref_year is not None:
+            ref = _reference(ds, code, all_sectors, ref_year)
+            change = tuple(
+                float(reduction_vs_reference(float(scen.sel({dims.YEAR: y})), ref)) for y in shown
+            )
+        out.append(
+            CitySummary(
+                code=code,
+                name=str(ds["city_name"].values[c]),
+                years=shown,
+                bau=tuple(float(bau.sel({dims.CITY: code, dims.YEAR: y})) for y in shown),
+                scenario=tuple(float(scen.sel({dims.YEAR: y})) for y in shown),
+                removals=tuple(
+                    float(_median_over_draws(removals.sel({dims.CITY: code, dims.YEAR: y})))
+                    for y in shown
+                ),
+                reference_year=ref_year,
+                change=change,
+                targets=tuple(targets),
+            )
+        )
+    return out
+
+
+def _kt(value: float) -> str:
+    return f"{value / 1000:,.1f}"
+
+
+def format_summary(ds: xr.Dataset) -> str:
+    """The summary as text: one block per city, emissions in kt CO2e per year."""
+    summaries = summarize(ds)
+    scenario = str(ds[dims.SCENARIO].values[0]) if dims.SCENARIO in ds.dims else ""
+    n_draw = ds.sizes.get(dims.DRAW, 1)
+    lines = [f"Scenario {scenario}: {ds.attrs.get('title', '')}"]
+    what = "Gross territorial emissions, kt CO2e per year"
+    if n_draw > 1:
+        what += f" (median of {n_draw} draws)"
+    lines += [what, ""]
+    label_width = 22
+    for s in summaries:
+        header = f"{s.name} ({s.code})".ljust(label_width) + "".join(f"{y:>10}" for y in s.years)
+        lines.append(header)
+        rows = [("business as usual", s.bau), ("scenario", s.scenario)]
+        if any(r > 0 for r in s.removals):
+            rows.append(("removals", tuple(-r if r else 0.0 for r in s.removals)))
+            rows.append(("net", tuple(g - r for g, r in zip(s.scenario, s.removals, strict=True))))
+        for label, values in rows:
+            lines.append(f"  {label}".ljust(label_width) + "".join(f"{_kt(v):>10}" for v in values))
+        if s.reference_year is not None:
+            lines.append(
+                f"  change vs {s.reference_year}".ljust(label_width)
+                + "".join(f"{-100 * c:>9.1f}%" for c in s.change)
+            )
+        for t in s.targets:
+            if n_draw > 1:
+                verdict = f"met in {100 * t.p_met:.0f} % of draws"
+            else:
+                verdict = "MET" if t.p_met >= 1.0 else "MISSED"
+            lines.append(
+                f"  target {t.id}: {100 * t.threshold:.0f} % below {t.reference_year} by "
+                f"{t.year} ({t.basis}): {-100 * t.reduction:+.1f} % "
+                f"(at most {_kt(t.allowed)} kt allowed, {_kt(t.value)} kt projected) -> {verdict}"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,91 @@
+"""Commands on scenarios and their results: validate, run, show."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.cli._common import DATA_HELP, EXIT_USER_ERROR
+from sim.errors import CitypathsError
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from sim.config.loader import load_scenario
+    from sim.model.plan import build_plan
+
+    failed = 0
+    for path in args.files:
+        try:
+            plan = build_plan(load_scenario(path, args.data))
+        except CitypathsError as exc:
+            failed += 1
+            print(f"citypaths: error: {exc}", file=sys.stderr)
+            continue
+        print(
+            f"ok: {path} ({plan.scenario_id}: {len(plan.cities)} cities, "
+            f"{len(plan.interventions)} interventions, {plan.years[0]}-{plan.years[-1]})"
+        )
+    return EXIT_USER_ERROR if failed else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim.analysis.summary import format_summary
+    from sim.runner import run_scenario
+    from sim.store import write_netcdf
+
+    ds = run_scenario(args.scenario, args.data)
+    out = None
+    if not args.no_save:
+        scenario_id = str(ds["scenario"].values[0])
+        out = Path(args.output) if args.output else Path("out") / f"{scenario_id}.nc"
+        write_netcdf(ds, out)
+    print(format_summary(ds), end="")
+    if out is not None:
+        print(f"\nResults written to {out}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from sim.analysis.summary import format_summary
+    from sim.store import read_result
+
+    print(format_summary(read_result(args.result)), end="")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        description="Check scenario files: YAML syntax, keys, types, ranges, cities, sectors "
+        "and `extends:`. Exit status 2 if any file is wrong.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    p.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser(
+        "run",
+        help="run a scenario and print its summary",
+        description="Project emissions under a scenario and under business as usual, print a "
+        "summary per city and save the results as NetCDF.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO.yaml", help="scenario file")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.nc",
+        help="where to save the results (default: out/<scenario id>.nc)",
+    )
+    p.add_argument("--no-save", action="store_true", help="print the summary only")
+    p.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser(
+        "show",
+        help="print the summary of a saved result",
+        description="Print the per-city summary of a result file written by `citypaths run`.",
+    )
+    p.add_argument("result", metavar="OUT.nc", help="result file")
+    p.set_defaults(func=_show)

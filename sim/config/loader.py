@@ -1,0 +1,339 @@
+"""Load a scenario file: resolve `extends:`, validate the schema, check it against the data.
+
+Merging rules (docs/scenario-format.md): mappings merge key by key, deeply; a list whose
+items are all mappings with an `id` merges item by item on that id (an item
+`{id: x, remove: true}` drops the inherited `x`); anything else is replaced. Paths in a
+file (`extends:`, `data:`) are relative to the file that writes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.config.baseline import BaselineData, load_data
+from sim.config.schema import Scenario
+from sim.config.validation import to_input_error
+from sim.config.yamlio import Loc, format_key, locate, read_yaml
+from sim.errors import InputError
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with everything needed to plan it."""
+
+    path: Path
+    scenario: Scenario
+    data: BaselineData
+    cities: tuple[str, ...]  # kommun codes, in the scenario's order
+    sectors: tuple[str, ...]
+    base_year: int
+    files: tuple[Path, ...]  # every scenario file read, the given one first
+    raw: dict[str, Any]  # the resolved scenario as plain data
+    loc: Loc
+    inputs_sha256: str
+
+    def city_of(self, ref: str) -> str:
+        code = self.data.resolve_city(ref)
+        assert code is not None  # checked when loading
+        return code
+
+
+# ---------------------------------------------------------------------------- merging
+
+
+def _is_id_list(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) > 0
+        and all(isinstance(v, dict) and isinstance(v.get("id"), str) for v in value)
+    )
+
+
+def _check_unique_ids(items: list[dict], loc: Loc, key: str) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        where = locate(loc, [i])
+        if item["id"] in seen:
+            first = locate(loc, [seen[item["id"]]]).line
+            raise InputError(
+                where.file,
+                f"duplicate id '{item['id']}' (first used on line {first})",
+                line=where.line,
+                key=f"{key}[{item['id']}]",
+            )
+        seen[item["id"]] = i
+
+
+def _merge(parent: Any, ploc: Loc, child: Any, cloc: Loc, key: str) -> tuple[Any, Loc]:
+    if isinstance(parent, dict) and isinstance(child, dict):
+        out = dict(parent)
+        children = dict(ploc.children or {})  # type: ignore[arg-type]
+        for k, v in child.items():
+            sub = f"{key}.{k}" if key else str(k)
+            vloc = cloc.children[k]  # type: ignore[index]
+            if k in out:
+                out[k], children[k] = _merge(out[k], children[k], v, vloc, sub)
+            else:
+                out[k], children[k] = _strip_removals(v, vloc, sub, inherited=False), vloc
+        return out, Loc(cloc.file, cloc.line, children)
+    if _is_id_list(parent) and _is_id_list(child):
+        _check_unique_ids(child, cloc, key)
+        items = {p["id"]: (p, ploc.children[i]) for i, p in enumerate(parent)}  # type: ignore[index]
+        for i, item in enumerate(child):
+            iloc = cloc.children[i]  # type: ignore[index]
+            if item.get("remove") is True:
+                if set(item) - {"id", "remove"}:
+                    raise InputError(
+                        iloc.file,
+                        "an entry with 'remove: true' takes only 'id'",
+                        line=iloc.line,
+                        key=f"{key}[{item['id']}]",
+                    )
+                if item["id"] not in items:
+                    raise InputError(
+                        iloc.file,
+                        f"cannot remove '{item['id']}': no inherited entry has that id",
+                        line=iloc.line,
+                        key=f"{key}[{item['id']}].remove",
+                    )
+                del items[item["id"]]
+            elif item["id"] in items:
+                items[item["id"]] = _merge(*items[item["id"]], item, iloc, f"{key}[{item['id']}]")
+            else:
+                items[item["id"]] = (item, iloc)
+        merged = list(items.values())
+        return [m[0] for m in merged], Loc(cloc.file, cloc.line, [m[1] for m in merged])
+    return _strip_removals(child, cloc, key, inherited=False), cloc
+
+
+def _strip_removals(value: Any, loc: Loc, key: str, *, inherited: bool) -> Any:
+    """A file without a parent for this list cannot remove entries from it."""
+    if _is_id_list(value):
+        _check_unique_ids(value, loc, key)
+        for i, item in enumerate(value):
+            if "remove" in item and not inherited:
+                where = locate(loc, [i, "remove"])
+                raise InputError(
+                    where.file,
+                    f"cannot remove '{item['id']}': nothing is inherited here",
+                    line=where.line,
+                    key=f"{key}[{item['id']}].remove",
+                )
+    return value
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path, ...]]:
+    doc = read_yaml(path)
+    if doc.data is None:
+        raise InputError(path, "the file is empty; expected a scenario mapping", line=1)
+    if not isinstance(doc.data, dict):
+        raise InputError(path, "expected a mapping of scenario keys", line=doc.loc.line)
+    data = dict(doc.data)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        for k, v in data.items():
+            _strip_removals(v, doc.loc.children[k], str(k), inherited=False)  # type: ignore[index]
+        return data, doc.loc, (path,)
+    where = doc.loc.children["extends"]  # type: ignore[index]
+    if not isinstance(parent_ref, str):
+        raise InputError(
+            path,
+            f"expected a file path, got {parent_ref!r}",
+            line=where.line,
+            key="extends",
+        )
+    parent = Path(os.path.normpath(path.parent / parent_ref))
+    if parent.resolve() in {p.resolve() for p in (*chain, path)}:
+        cycle = " -> ".join(p.name for p in (*chain, path, parent))
+        raise InputError(path, f"'extends' makes a cycle: {cycle}", line=where.line, key="extends")
+    if not parent.is_file():
+        raise InputError(
+            path,
+            f"file not found: {parent_ref} (looked for {parent})",
+            line=where.line,
+            key="extends",
+        )
+    pdata, ploc, files = _resolve(parent, (*chain, path))
+    children = {k: v for k, v in (doc.loc.children or {}).items() if k != "extends"}  # type: ignore[union-attr]
+    merged, mloc = _merge(pdata, ploc, data, Loc(path, doc.loc.line, children), "")
+    return merged, mloc, (path, *files)
+
+
+# ---------------------------------------------------------------------------- checking
+
+
+class _Checker:
+    def __init__(self, raw: dict, loc: Loc) -> None:
+        self.raw, self.loc = raw, loc
+
+    def fail(self, keys: list[Any], message: str) -> InputError:
+        where = locate(self.loc, keys)
+        return InputError(where.file, message, line=where.line, key=format_key(self.raw, keys))
+
+
+def _check(
+    raw: dict, loc: Loc, sc: Scenario, data: BaselineData
+) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    check = _Checker(raw, loc)
+    sector_ids = data.sector_ids
+
+    def city(ref: str, keys: list[Any], allowed: tuple[str, ...] | None = None) -> str:
+        code = data.resolve_city(ref)
+        if code is None:
+            hint = " (write kommun codes in quotes, e.g. '0123')" if ref.isdigit() else ""
+            known = ", ".join(f"{c} {data.cities[c].name}" for c in sorted(data.cities)[:30])
+            raise check.fail(keys, f"unknown city '{ref}'{hint}; the data has: {known}")
+        if allowed is not None and code not in allowed:
+            raise check.fail(keys, f"city '{ref}' is not among the scenario's cities")
+        return code
+
+    def sector(sid: str, keys: list[Any], allowed: tuple[str, ...]) -> None:
+        if sid not in allowed:
+            raise check.fail(keys, f"unknown sector '{sid}'; expected one of: {', '.join(allowed)}")
+
+    cities: list[str] = []
+    for i, ref in enumerate(sc.cities):
+        code = city(ref, ["cities", i])
+        if code in cities:
+            raise check.fail(["cities", i], f"city '{ref}' is listed twice")
+        cities.append(code)
+    ctuple = tuple(cities)
+
+    if sc.sectors is None:
+        sectors = sector_ids
+    else:
+        for i, sid in enumerate(sc.sectors):
+            sector(sid, ["sectors", i], sector_ids)
+        sectors = tuple(s for s in sector_ids if s in sc.sectors)
+
+    # years
+    base = sc.years.base
+    observed = [set().union(*(d.keys() for d in data.cities[c].emissions.values())) for c in cities]
+    common = set.intersection(*observed)
+    if base is None:
+        if not common:
+            raise check.fail(["cities"], "the cities share no observed year; set years.base")
+        base = max(common)
+    elif base not in common:
+        lacking = [
+            data.cities[c].name for c, obs in zip(cities, observed, strict=True) if base not in obs
+        ]
+        raise check.fail(
+            ["years", "base"], f"no observed emissions in {base} for {', '.join(lacking)}"
+        )
+    if sc.years.horizon <= base:
+        raise check.fail(["years", "horizon"], f"expected a year after the base year {base}")
+
+    # BAU keys
+    for sid in sc.bau.sectors:
+        sector(sid, ["bau", "sectors", sid], sectors)
+    for ref, per_sector in sc.bau.cities.items():
+        key = next(k for k in raw["bau"]["cities"] if str(k) == ref)
+        city(ref, ["bau", "cities", key], ctuple)
+        for sid in per_sector:
+            if sid != "all":
+                sector(sid, ["bau", "cities", key, sid], sectors)
+
+    # interventions and removals
+    ids: dict[str, list[Any]] = {}
+    for group in ("interventions", "removals"):
+        for i, item in enumerate(getattr(sc, group)):
+            if item.id in ids:
+                raise check.fail(
+                    [group, i, "id"],
+                    f"id '{item.id}' is also used at {format_key(raw, ids[item.id])}",
+                )
+            ids[item.id] = [group, i]
+            refs = item.city if isinstance(item.city, list) else [item.city]
+            if refs != ["all"]:
+                for j, ref in enumerate(refs):
+                    city(
+                        ref,
+                        [group, i, "city", j]
+                        if isinstance(item.city, list)
+                        else [group, i, "city"],
+                        ctuple,
+                    )
+            if group == "interventions":
+                sector(item.sector, [group, i, "sector"], sectors)
+            ro = item.rollout
+            if ro.end is not None and ro.end <= ro.start:
+                raise check.fail(
+                    [group, i, "rollout", "end"], f"expected a year after the start {ro.start}"
+                )
+
+    # targets
+    for i, target in enumerate(sc.targets):
+        for j, sid in enumerate(target.sectors or ()):
+            sector(sid, ["targets", i, "sectors", j], sectors)
+        if not base <= target.year <= sc.years.horizon:
+            raise check.fail(
+                ["targets", i, "year"], f"expected a year from {base} to {sc.years.horizon}"
+            )
+        if target.reference_year > base:
+            if target.reference_year > sc.years.horizon:
+                raise check.fail(
+                    ["targets", i, "reference_year"], f"expected a year up to {sc.years.horizon}"
+                )
+        else:
+            lacking = [
+                data.cities[c].name
+                for c, obs in zip(cities, observed, strict=True)
+                if target.reference_year not in obs
+            ]
+            if lacking:
+                raise check.fail(
+                    ["targets", i, "reference_year"],
+                    f"no observed emissions in {target.reference_year} for {', '.join(lacking)}",
+                )
+    return ctuple, sectors, base
+
+
+def _hash_inputs(raw: dict, data: BaselineData, cities: tuple[str, ...]) -> str:
+    payload = {
+        "scenario": raw,
+        "sectors": [s.__dict__ for s in data.sectors],
+        "cities": {c: data.raw[c] for c in cities},
+    }
+    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> LoadedScenario:
+    """Read, merge, validate and check a scenario file.
+
+    Raises InputError (naming file, line and key) for anything wrong in it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found")
+    raw, loc, files = _resolve(path, ())
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise to_input_error(exc, raw, loc, Scenario) from None
+    if data_dir is None and scenario.data is not None:
+        data_dir = (locate(loc, ["data"]).file.parent / scenario.data).resolve()
+        if not data_dir.is_dir():
+            raise _Checker(raw, loc).fail(["data"], f"data folder not found: {data_dir}")
+    data = load_data(data_dir)
+    cities, sectors, base = _check(raw, loc, scenario, data)
+    return LoadedScenario(
+        path=path,
+        scenario=scenario,
+        data=data,
+        cities=cities,
+        sectors=sectors,
+        base_year=base,
+        files=files,
+        raw=raw,
+        loc=loc,
+        inputs_sha256=_hash_inputs(raw, data, cities),
+    )

@@ -1,0 +1,94 @@
+"""Turn pydantic validation errors into messages that name file, line, key and expectation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.config.schema import schema_keys
+from sim.config.yamlio import Loc, format_key, locate
+from sim.errors import InputError
+
+_MAX_LISTED = 5
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _expected(err: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = schema_keys(model, tuple(err["loc"][:-1]))
+        if allowed:
+            return "unknown key; expected one of: " + ", ".join(allowed)
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+    if msg.startswith("Input should be "):
+        msg = "expected " + msg.removeprefix("Input should be ")
+    elif msg.startswith("Input "):
+        msg = "expected input " + msg.removeprefix("Input ")
+    if "got" not in msg and kind not in ("missing",) and "input" in err:
+        msg += f", got {_describe(err['input'])}"
+    return msg
+
+
+_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
+
+
+def _is_tag(key: Any) -> bool:
+    return isinstance(key, str) and (key in _TAGS or "[" in key or key[:1].isupper())
+
+
+def _strip_tags(data: Any, keys: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop the union-member tags pydantic adds to a location (e.g. 'str', 'int')."""
+    out: list[Any] = []
+    here = data
+    for key in keys:
+        if isinstance(here, dict):
+            if key in here:
+                out.append(key)
+                here = here[key]
+            elif not _is_tag(key):  # a key that is missing (required) or unknown
+                out.append(key)
+                here = None
+        elif isinstance(here, list) and isinstance(key, int):
+            out.append(key)
+            here = here[key] if 0 <= key < len(here) else None
+        # below a scalar, what is left are union tags
+    return tuple(out)
+
+
+def to_input_error(exc: ValidationError, data: Any, loc: Loc, model: type[BaseModel]) -> InputError:
+    """The first problem as an InputError; further problems follow on their own lines."""
+    seen: dict[tuple[Any, ...], list[str]] = {}
+    for err in exc.errors(include_url=False):
+        keys = _strip_tags(data, tuple(err["loc"]))
+        seen.setdefault(keys, []).append(_expected(err, model))
+    items = []
+    for keys, messages in seen.items():
+        where = locate(loc, keys)
+        # several members of a union failed at the same place: say them together
+        if len(messages) > 1:
+            kinds = [m.split(",")[0].removeprefix("expected ") for m in messages]
+            got = messages[0].split(", got ", 1)[1] if ", got " in messages[0] else None
+            message = "expected " + " or ".join(dict.fromkeys(kinds))
+            if got:
+                message += f", got {got}"
+        else:
+            message = messages[0]
+        items.append((where, format_key(data, keys), message))
+    (first_loc, first_key, first_msg), rest = items[0], items[1 : _MAX_LISTED + 1]
+    for where, key, message in rest:
+        first_msg += f"\n  also {where.file}:{where.line}: {key}: {message}"
+    if len(items) > _MAX_LISTED + 1:
+        first_msg += f"\n  ... and {len(items) - _MAX_LISTED - 1} more"
+    return InputError(first_loc.file, first_msg, line=first_loc.line, key=first_key or None)

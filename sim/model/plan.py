@@ -1,0 +1,307 @@
+"""The frozen plan: a validated scenario turned into index arrays and a parameter table.
+
+Every number that a draw may vary (rates, path points, scope, effect, removal tonnes,
+rollout years, costs) is one column of the parameter table; the arrays of a run are
+gathered from a design matrix `theta[draw, parameter]`. A deterministic run uses the
+central values as a single draw; the Monte Carlo issue samples the same columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.config.loader import LoadedScenario
+from sim.config.schema import Assumptions, Growth, Removal, Rollout
+from sim.rollout.shapes import SHAPES
+
+NO_PARAM = -1
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The uncertain-able numbers of a plan: one column each in a design matrix."""
+
+    names: tuple[str, ...]
+    units: tuple[str, ...]
+    central: np.ndarray  # [parameter]
+
+    def central_design(self) -> np.ndarray:
+        """A design matrix of one draw, every parameter at its central value."""
+        return self.central[None, :].copy()
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+class _ParamTable:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.units: list[str] = []
+        self.values: list[float] = []
+        self._by_name: dict[str, int] = {}
+
+    def add(self, name: str, value: float, unit: str) -> int:
+        if name in self._by_name:  # written once, used in several places: one parameter
+            return self._by_name[name]
+        self._by_name[name] = len(self.names)
+        self.names.append(name)
+        self.units.append(unit)
+        self.values.append(float(value))
+        return self._by_name[name]
+
+    def freeze(self) -> Parameters:
+        return Parameters(tuple(self.names), tuple(self.units), np.asarray(self.values, float))
+
+
+@dataclass(frozen=True)
+class GrowthPlan:
+    """How one BAU index (activity or intensity) is built for every (city, sector).
+
+    `rate_param[c, s, t]` is the parameter giving the change from year t-1 to t
+    (NO_PARAM: no change); channels listed in `paths` are instead interpolated from
+    their points `(city, sector, point years, point parameters)`.
+    """
+
+    rate_param: np.ndarray  # [city, sector, year], int
+    paths: tuple[tuple[int, int, np.ndarray, np.ndarray], ...] = ()
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    id: str
+    title: str | None
+    threshold: float
+    reference_year: int
+    year: int
+    basis: str
+    sectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Projects:
+    """One row per (city, intervention) pair: what the engine computes on.
+
+    Parameter columns hold indices into the plan's parameters (NO_PARAM where unused).
+    """
+
+    city: np.ndarray  # [project] index into plan.cities
+    intervention: np.ndarray  # [project] index into plan.interventions
+    sector: np.ndarray  # [project] index into plan.sectors; NO_PARAM for a removal
+    scope: np.ndarray  # [project] parameter, 1
+    effect: np.ndarray  # [project] parameter, 1
+    tonnes: np.ndarray  # [project] parameter, t CO2e/yr (removals)
+    start: np.ndarray  # [project] parameter, year
+    planning: np.ndarray  # [project] parameter, years
+    build: np.ndarray  # [project] parameter, years
+    end: np.ndarray  # [project] parameter, year (NO_PARAM: never retired)
+    capex: np.ndarray  # [project] parameter, SEK
+    opex: np.ndarray  # [project] parameter, SEK/yr
+    shape: np.ndarray  # [project] int code, see sim.rollout.shapes.SHAPES
+    steepness: np.ndarray  # [project] float, logistic steepness
+
+    def __len__(self) -> int:
+        return len(self.city)
+
+    @property
+    def is_removal(self) -> np.ndarray:
+        return self.sector == NO_PARAM
+
+
+@dataclass(frozen=True)
+class Plan:
+    scenario_id: str
+    title: str | None
+    cities: tuple[str, ...]
+    city_names: tuple[str, ...]
+    sectors: tuple[str, ...]
+    sector_names: tuple[str, ...]
+    years: np.ndarray  # [year] base..horizon
+    hist_years: np.ndarray  # [hist_year]
+    e0: np.ndarray  # [city, sector] t CO2e/yr in the base year
+    observed: np.ndarray  # [city, sector, hist_year] t CO2e/yr, NaN where not observed
+    params: Parameters
+    activity: GrowthPlan
+    intensity: GrowthPlan
+    interventions: tuple[str, ...]
+    intervention_titles: tuple[str, ...]
+    intervention_kinds: tuple[str, ...]  # "reduction" or "removal"
+    intervention_sectors: tuple[str, ...]  # "" for removals
+    projects: Projects
+    currency: str
+    price_year: int
+    discount_rate: float
+    targets: tuple[TargetSpec, ...]
+    inputs_sha256: str
+    files: tuple[str, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_year(self) -> int:
+        return int(self.years[0])
+
+
+def _growth_for(bau: Any, city_key: Any, sector: str, channel: str) -> tuple[str, Growth | None]:
+    """The most specific assumption setting `channel`, and a name for where it was written."""
+    city_map: dict[str, Assumptions] = bau.cities.get(city_key, {}) if city_key is not None else {}
+    for where, assumptions in (
+        (f"cities.{city_key}.{sector}", city_map.get(sector)),
+        (f"cities.{city_key}.all", city_map.get("all")),
+        (f"sectors.{sector}", bau.sectors.get(sector)),
+        ("default", bau.default),
+    ):
+        growth = getattr(assumptions, channel, None) if assumptions is not None else None
+        if growth is not None:
+            return where, growth
+    return "", None
+
+
+def _growth_plan(
+    loaded: LoadedScenario, channel: str, years: np.ndarray, table: _ParamTable
+) -> GrowthPlan:
+    bau = loaded.scenario.bau
+    city_keys = {loaded.city_of(ref): ref for ref in bau.cities}
+    n_c, n_s, n_t = len(loaded.cities), len(loaded.sectors), len(years)
+    rate_param = np.full((n_c, n_s, n_t), NO_PARAM, dtype=np.int64)
+    paths = []
+    for c, code in enumerate(loaded.cities):
+        for s, sector in enumerate(loaded.sectors):
+            where, growth = _growth_for(bau, city_keys.get(code), sector, channel)
+            if growth is None:
+                continue
+            name = f"bau.{where}.{channel}"
+            if growth.path is not None:
+                pts = sorted(growth.path.items())
+                pyears = np.array([y for y, _ in pts], dtype=float)
+                pidx = np.array(
+                    [table.add(f"{name}.path[{y}]", v, "1") for y, v in pts], dtype=np.int64
+                )
+                paths.append((c, s, pyears, pidx))
+            elif isinstance(growth.rate, dict):
+                for from_year, rate in sorted(growth.rate.items()):
+                    p = table.add(f"{name}.rate[{from_year}]", rate, "1/yr")
+                    rate_param[c, s, years >= max(from_year, years[0] + 1)] = p
+            else:
+                p = table.add(f"{name}.rate", growth.rate, "1/yr")  # type: ignore[arg-type]
+                rate_param[c, s, 1:] = p
+    return GrowthPlan(rate_param, tuple(paths))
+
+
+def _projects(loaded: LoadedScenario, table: _ParamTable):
+    sc = loaded.scenario
+    entries = [*sc.interventions, *sc.removals]
+    city_index = {code: i for i, code in enumerate(loaded.cities)}
+    sector_index = {s: i for i, s in enumerate(loaded.sectors)}
+    cols: dict[str, list] = {k: [] for k in Projects.__dataclass_fields__}
+    for i, item in enumerate(entries):
+        removal = isinstance(item, Removal)
+        refs = item.city if isinstance(item.city, list) else [item.city]
+        codes = list(loaded.cities) if refs == ["all"] else [loaded.city_of(r) for r in refs]
+        ro: Rollout = item.rollout
+        base = f"{'removals' if removal else 'interventions'}.{item.id}"
+        for code in codes:
+            cols["city"].append(city_index[code])
+            cols["intervention"].append(i)
+            if removal:
+                cols["sector"].append(NO_PARAM)
+                cols["scope"].append(NO_PARAM)
+                cols["effect"].append(NO_PARAM)
+                cols["tonnes"].append(table.add(f"{base}.tonnes", item.tonnes, "t CO2e/yr"))
+            else:
+                cols["sector"].append(sector_index[item.sector])
+                cols["scope"].append(table.add(f"{base}.scope", item.scope, "1"))
+                cols["effect"].append(table.add(f"{base}.effect", item.effect, "1"))
+                cols["tonnes"].append(NO_PARAM)
+            cols["start"].append(table.add(f"{base}.rollout.start", ro.start, "year"))
+            cols["planning"].append(table.add(f"{base}.rollout.planning", ro.planning, "yr"))
+            cols["build"].append(table.add(f"{base}.rollout.build", ro.build, "yr"))
+            cols["end"].append(
+                NO_PARAM if ro.end is None else table.add(f"{base}.rollout.end", ro.end, "year")
+            )
+            cols["capex"].append(table.add(f"{base}.cost.capex", item.cost.capex, "SEK"))
+            cols["opex"].append(table.add(f"{base}.cost.opex", item.cost.opex, "SEK/yr"))
+            cols["shape"].append(SHAPES[ro.shape])
+            cols["steepness"].append(ro.steepness)
+    arrays = {
+        k: np.asarray(v, dtype=float if k == "steepness" else np.int64) for k, v in cols.items()
+    }
+    meta = (
+        tuple(e.id for e in entries),
+        tuple(e.title or e.id for e in entries),
+        tuple("removal" if isinstance(e, Removal) else "reduction" for e in entries),
+        tuple("" if isinstance(e, Removal) else e.sector for e in entries),
+    )
+    return Projects(**arrays), meta
+
+
+def build_plan(loaded: LoadedScenario) -> Plan:
+    """Freeze a loaded scenario into arrays (no draws yet)."""
+    sc = loaded.scenario
+    data = loaded.data
+    years = np.arange(loaded.base_year, sc.years.horizon + 1)
+    hist_years = np.array(
+        sorted(
+            set().union(
+                *(
+                    y
+                    for c in loaded.cities
+                    for y in (set(v) for v in data.cities[c].emissions.values())
+                )
+            )
+        )
+    )
+    observed = np.full((len(loaded.cities), len(loaded.sectors), len(hist_years)), np.nan)
+    for c, code in enumerate(loaded.cities):
+        for s, sector in enumerate(loaded.sectors):
+            for h, year in enumerate(hist_years):
+                value = data.cities[code].emissions.get(sector, {}).get(int(year))
+                if value is not None:
+                    observed[c, s, h] = value
+    e0 = observed[:, :, list(hist_years).index(loaded.base_year)]
+    if np.isnan(e0).any():  # a sector missing from a city's file counts as zero
+        e0 = np.nan_to_num(e0)
+    table = _ParamTable()
+    activity = _growth_plan(loaded, "activity", years, table)
+    intensity = _growth_plan(loaded, "intensity", years, table)
+    projects, (ids, titles, kinds, sectors) = _projects(loaded, table)
+    names = {s.id: s.name_en for s in data.sectors}
+    targets = tuple(
+        TargetSpec(
+            t.id,
+            t.title,
+            t.threshold,
+            t.reference_year,
+            t.year,
+            t.basis,
+            tuple(t.sectors) if t.sectors else loaded.sectors,
+        )
+        for t in sc.targets
+    )
+    return Plan(
+        scenario_id=sc.id,
+        title=sc.title,
+        cities=loaded.cities,
+        city_names=tuple(data.cities[c].name for c in loaded.cities),
+        sectors=loaded.sectors,
+        sector_names=tuple(names[s] for s in loaded.sectors),
+        years=years,
+        hist_years=hist_years,
+        e0=e0,
+        observed=observed,
+        params=table.freeze(),
+        activity=activity,
+        intensity=intensity,
+        interventions=ids,
+        intervention_titles=titles,
+        intervention_kinds=kinds,
+        intervention_sectors=sectors,
+        projects=projects,
+        currency=sc.costs.currency,
+        price_year=sc.costs.price_year,
+        discount_rate=sc.costs.discount_rate,
+        targets=targets,
+        inputs_sha256=loaded.inputs_sha256,
+        files=tuple(str(p) for p in loaded.files),
+    )

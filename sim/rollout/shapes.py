@@ -1,0 +1,89 @@
+"""Adoption curves and their yearly means, in closed form.
+
+A project that starts building at time `s` (years, float) and builds for `b` years has
+adoption level L(x) = g((x - s) / b) for s <= x < s + b, 0 before and 1 after, where g is
+the ramp shape on [0, 1]; from its end time `e` on, the level is 0 (retired).
+
+The adoption of calendar year t is the mean level over [t, t + 1) (MODEL.md section 4),
+computed exactly as G(min(t + 1, e)) - G(min(t, e)) with G the integral of L from the
+distant past. For a ramp of length b, G(x) = b * H((x - s) / b) during the build and
+b * H(1) + (x - s - b) after it, where H is the integral of g from 0:
+
+- linear:    g(u) = u,                             H(u) = u^2 / 2
+- logistic:  g(u) = (sig(k (u - 1/2)) - sig(-k/2)) / (sig(k/2) - sig(-k/2)), normalised
+             so that g(0) = 0 and g(1) = 1; H(u) = ((softplus(k (u - 1/2)) -
+             softplus(-k/2)) / k - u sig(-k/2)) / (sig(k/2) - sig(-k/2)), and H(1) = 1/2
+- step:      g(u) = 0 (the measure takes effect whole at completion), H = 0
+
+A build of zero years is a step at `s` for every shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SHAPES = {"linear": 0, "logistic": 1, "step": 2}
+LINEAR, LOGISTIC, STEP = SHAPES["linear"], SHAPES["logistic"], SHAPES["step"]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def ramp_level(u: np.ndarray, shape: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """g(u) for u in [0, 1] (clipped outside), by shape code, broadcasting."""
+    u = np.clip(u, 0.0, 1.0)
+    lo, hi = _sigmoid(-0.5 * k), _sigmoid(0.5 * k)
+    logistic = (_sigmoid(k * (u - 0.5)) - lo) / (hi - lo)
+    step = (u >= 1.0).astype(float)
+    return np.where(shape == LINEAR, u, np.where(shape == LOGISTIC, logistic, step))
+
+
+def ramp_integral(u: np.ndarray, shape: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """H(u) = integral of g from 0 to u, for u in [0, 1] (clipped outside)."""
+    u = np.clip(u, 0.0, 1.0)
+    lo, hi = _sigmoid(-0.5 * k), _sigmoid(0.5 * k)
+    softplus = np.logaddexp(0.0, k * (u - 0.5)) - np.logaddexp(0.0, -0.5 * k)
+    logistic = (softplus / k - u * lo) / (hi - lo)
+    return np.where(shape == LINEAR, 0.5 * u * u, np.where(shape == LOGISTIC, logistic, 0.0))
+
+
+def level(x, start, build, shape, k, end=np.inf):
+    """Adoption level at time x (broadcasting); used by tests and plots."""
+    x, start, build = np.asarray(x, float), np.asarray(start, float), np.asarray(build, float)
+    safe_b = np.where(build > 0, build, 1.0)
+    during = ramp_level((x - start) / safe_b, shape, k)
+    out = np.where(x < start, 0.0, np.where(x >= start + build, 1.0, during))
+    return np.where(x >= end, 0.0, out)
+
+
+def cumulative(x, start, build, shape, k):
+    """G(x): integral of the level (without retirement) from the distant past to x."""
+    safe_b = np.where(build > 0, build, 1.0)
+    u = (x - start) / safe_b
+    full = np.where(build > 0, build * ramp_integral(np.ones_like(u), shape, k), 0.0)
+    during = np.where(build > 0, build * ramp_integral(u, shape, k), 0.0)
+    after = full + (x - start - build)
+    return np.where(x <= start, 0.0, np.where(x >= start + build, after, during))
+
+
+def yearly_mean(
+    years: np.ndarray,
+    start: np.ndarray,
+    build: np.ndarray,
+    shape: np.ndarray,
+    steepness: np.ndarray,
+    end: np.ndarray,
+) -> np.ndarray:
+    """Mean adoption over each calendar year [t, t + 1).
+
+    `start`, `build`, `end` are [draw, project] (years; end = inf if never retired),
+    `shape`, `steepness` are [project]; returns [draw, project, year], in [0, 1].
+    """
+    t0 = np.asarray(years, float)[None, None, :]
+    s, b, e = start[..., None], build[..., None], end[..., None]
+    sh, k = shape[None, :, None], steepness[None, :, None]
+    hi = np.minimum(t0 + 1.0, e)
+    lo = np.minimum(t0, e)
+    out = cumulative(hi, s, b, sh, k) - cumulative(lo, s, b, sh, k)
+    return np.clip(out, 0.0, 1.0)

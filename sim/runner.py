@@ -1,0 +1,114 @@
+"""The one place that wires the stages: config -> plan -> draws -> rollout -> core -> store.
+
+The CLI and notebooks call these functions the same way:
+
+    >>> from sim.runner import run_scenario
+    >>> ds = run_scenario("scenarios/malmo/contract.yaml")      # an xarray Dataset
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim import core
+from sim.config.loader import load_scenario
+from sim.model.plan import NO_PARAM, GrowthPlan, Plan, build_plan
+from sim.rollout import RolloutInputs, RolloutResult, run_rollout
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A run as plain arrays (layouts in sim.dims.RESULT), before it becomes a Dataset."""
+
+    plan: Plan
+    emissions: np.ndarray  # [draw, city, sector, year] t CO2e/yr, gross
+    emissions_bau: np.ndarray  # [draw, city, sector, year]
+    emissions_trend: np.ndarray  # [city, sector, year]
+    project_adoption: np.ndarray  # [draw, project, year]
+    project_abatement: np.ndarray  # [draw, project, year] t CO2e/yr
+    project_removals: np.ndarray  # [draw, project, year] t CO2e/yr
+    project_capex: np.ndarray  # [draw, project, year] currency/yr
+    project_opex: np.ndarray  # [draw, project, year] currency/yr
+    project_npv: np.ndarray  # [draw, project] currency, discounted to the base year
+    rollout: RolloutResult
+    seed: int | None = None
+    sampler: str = "none (central values)"
+
+
+def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndarray:
+    """theta[:, idx] with `missing` where idx is NO_PARAM; shape [draw, *idx.shape]."""
+    out = theta[:, np.where(idx == NO_PARAM, 0, idx)]
+    return np.where(idx == NO_PARAM, missing, out) if (idx == NO_PARAM).any() else out
+
+
+def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray) -> np.ndarray:
+    index = core.index_from_rates(_gather(theta, growth.rate_param))
+    for c, s, point_years, point_params in growth.paths:
+        index[:, c, s, :] = core.index_from_path(theta[:, point_params], point_years, plan.years)
+    return index
+
+
+def run_plan(plan: Plan, theta: np.ndarray | None = None) -> RunResult:
+    """Evaluate a plan for each row of a design matrix `theta[draw, parameter]`
+    (default: one draw at the central values)."""
+    if theta is None:
+        theta = plan.params.central_design()
+    if theta.ndim != 2 or theta.shape[1] != len(plan.params):
+        raise ValueError(f"theta must be [draw, {len(plan.params)}], got {theta.shape}")
+    p = plan.projects
+    years = plan.years.astype(float)
+
+    activity = _index(plan, plan.activity, theta)
+    intensity = _index(plan, plan.intensity, theta)
+    e_bau = core.bau_emissions(plan.e0, activity, intensity)
+
+    rollout = run_rollout(
+        RolloutInputs(
+            years=years,
+            earliest=_gather(theta, p.start),
+            planning=_gather(theta, p.planning),
+            build=_gather(theta, p.build),
+            end=_gather(theta, p.end, missing=np.inf),
+            shape=p.shape,
+            steepness=p.steepness,
+        )
+    )
+    reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
+    is_red = ~p.is_removal
+    emissions, abatement_red = core.apply_interventions(
+        e_bau, p.city[is_red], p.sector[is_red], reduction[:, is_red], rollout.adoption[:, is_red]
+    )
+    abatement = np.zeros_like(rollout.adoption)
+    abatement[:, is_red] = abatement_red
+    removals = _gather(theta, p.tonnes)[..., None] * rollout.adoption
+    removals[:, is_red] = 0.0
+
+    capex, opex = core.project_costs(
+        rollout.adoption, rollout.adoption_before, _gather(theta, p.capex), _gather(theta, p.opex)
+    )
+    npv = core.npv(capex + opex, years, plan.base_year, plan.discount_rate)
+    trend = core.trend_continuation(plan.observed, plan.hist_years, plan.years)
+    return RunResult(
+        plan=plan,
+        emissions=emissions,
+        emissions_bau=e_bau,
+        emissions_trend=trend,
+        project_adoption=rollout.adoption,
+        project_abatement=abatement,
+        project_removals=removals,
+        project_capex=capex,
+        project_opex=opex,
+        project_npv=npv,
+        rollout=rollout,
+    )
+
+
+def run_scenario(path: str | Path, data_dir: str | Path | None = None):
+    """Load, plan and run one scenario at its central values; returns an xarray Dataset."""
+    from sim.store import to_dataset
+
+    plan = build_plan(load_scenario(path, data_dir))
+    return to_dataset(run_plan(plan))

@@ -1,0 +1,197 @@
+"""The result store (MODEL.md section 6): an xarray Dataset with named dimensions, a unit
+and a long name on every variable, and provenance in its attributes; written to NetCDF
+atomically, so an interrupted write never leaves a file that looks complete."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+import sim
+from sim import dims
+from sim.errors import CitypathsError
+from sim.runner import RunResult
+
+FORMAT = "citypaths-result-1"
+
+#: name -> (unit, long name); the unit "{currency}" is filled in from the plan
+VARIABLES = {
+    "emissions": ("t CO2e/yr", "gross territorial emissions under the scenario"),
+    "emissions_bau": ("t CO2e/yr", "gross territorial emissions under business as usual"),
+    "emissions_trend": ("t CO2e/yr", "continuation of the observed trend since 2015"),
+    "emissions_observed": ("t CO2e/yr", "observed territorial emissions (inventory)"),
+    "removals": ("t CO2e/yr", "emissions removed (CCS, BECCS, sinks)"),
+    "adoption": ("1", "mean adoption over the calendar year"),
+    "abatement": ("t CO2e/yr", "emissions cut, attributed to the intervention"),
+    "capex": ("{currency}/yr", "capital cost spent in the year"),
+    "opex": ("{currency}/yr", "operating cost in the year (negative: saving)"),
+    "cost": ("{currency}/yr", "capital plus operating cost in the year"),
+    "npv_cost": ("{currency}", "net present value of the cost, discounted to the base year"),
+    "planned_start": ("year", "build start if nothing had to wait"),
+    "planned_completion": ("year", "completion if nothing had to wait"),
+    "start": ("year", "actual build start"),
+    "completion": ("year", "actual completion"),
+    "wait_capacity": ("yr", "time waited for a capacity slot"),
+    "wait_budget": ("yr", "time waited for money from a budget"),
+}
+
+
+def _scatter(plan, values: np.ndarray, fill: float) -> np.ndarray:
+    """[draw, project, ...] -> [draw, city, intervention, ...]."""
+    p = plan.projects
+    shape = (values.shape[0], len(plan.cities), len(plan.interventions), *values.shape[2:])
+    out = np.full(shape, fill)
+    out[:, p.city, p.intervention] = values
+    return out
+
+
+def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
+    """Label a run's arrays; every variable gets the scenario axis first."""
+    plan = result.plan
+    n_draw = result.emissions.shape[0]
+    ro = result.rollout
+    cost = result.project_capex + result.project_opex
+    arrays = {
+        "emissions": result.emissions,
+        "emissions_bau": result.emissions_bau,
+        "emissions_trend": result.emissions_trend,
+        "emissions_observed": plan.observed,
+        "removals": _scatter(plan, result.project_removals, 0.0),
+        "adoption": _scatter(plan, result.project_adoption, 0.0),
+        "abatement": _scatter(plan, result.project_abatement, 0.0),
+        "capex": _scatter(plan, result.project_capex, 0.0),
+        "opex": _scatter(plan, result.project_opex, 0.0),
+        "cost": _scatter(plan, cost, 0.0),
+        "npv_cost": _scatter(plan, result.project_npv, 0.0),
+    }
+    timing = {
+        "planned_start": ro.planned_start,
+        "planned_completion": ro.planned_completion,
+        "start": ro.start,
+        "completion": ro.completion,
+        "wait_capacity": ro.wait_capacity,
+        "wait_budget": ro.wait_budget,
+    }
+    timing_dims = (dims.DRAW, dims.CITY, dims.INTERVENTION)
+    data_vars = {}
+    for name, values in arrays.items():
+        data_vars[name] = (dims.RESULT[name], values)
+    for name, values in timing.items():
+        data_vars[name] = (timing_dims, _scatter(plan, values, np.nan))
+    ds = xr.Dataset(
+        data_vars,
+        coords={
+            dims.DRAW: np.arange(n_draw),
+            dims.CITY: list(plan.cities),
+            "city_name": (dims.CITY, list(plan.city_names)),
+            dims.SECTOR: list(plan.sectors),
+            "sector_name": (dims.SECTOR, list(plan.sector_names)),
+            dims.INTERVENTION: list(plan.interventions),
+            "intervention_title": (dims.INTERVENTION, list(plan.intervention_titles)),
+            "intervention_kind": (dims.INTERVENTION, list(plan.intervention_kinds)),
+            "intervention_sector": (dims.INTERVENTION, list(plan.intervention_sectors)),
+            dims.YEAR: plan.years,
+            dims.HIST_YEAR: plan.hist_years,
+        },
+    )
+    ds = ds.expand_dims({dims.SCENARIO: [plan.scenario_id]})
+    # the observed history and the trend do not depend on the scenario
+    for name in ("emissions_observed", "emissions_trend"):
+        ds[name] = ds[name].isel({dims.SCENARIO: 0}, drop=True)
+    targets = plan.targets
+    ds = ds.assign(
+        target_threshold=(dims.TARGET, [t.threshold for t in targets]),
+        target_reference_year=(dims.TARGET, [t.reference_year for t in targets]),
+        target_year=(dims.TARGET, [t.year for t in targets]),
+        target_basis=(dims.TARGET, [t.basis for t in targets]),
+        target_sectors=(dims.TARGET, [",".join(t.sectors) for t in targets]),
+        target_title=(dims.TARGET, [t.title or "" for t in targets]),
+    ).assign_coords({dims.TARGET: [t.id for t in targets]})
+    target_meta = {
+        "target_threshold": ("1", "required reduction below the reference year"),
+        "target_reference_year": ("year", "reference year of the target"),
+        "target_year": ("year", "year by which the target applies"),
+        "target_basis": ("", "gross, or net of removals"),
+        "target_sectors": ("", "sectors the target counts, comma-separated"),
+        "target_title": ("", "title of the target"),
+    }
+    for name, (unit, long_name) in {**VARIABLES, **target_meta}.items():
+        if name in ds:
+            ds[name].attrs.update(units=unit.format(currency=plan.currency), long_name=long_name)
+    for name, unit in (
+        (dims.YEAR, "year"),
+        (dims.HIST_YEAR, "year"),
+        (dims.DRAW, "1"),
+    ):
+        ds[name].attrs["units"] = unit
+    ds.attrs.update(
+        {
+            "format": FORMAT,
+            "title": plan.title or plan.scenario_id,
+            "citypaths_version": sim.__version__,
+            "inputs_sha256": plan.inputs_sha256,
+            "seed": "none" if result.seed is None else str(result.seed),
+            "sampler": result.sampler,
+            "created": created or datetime.now(UTC).isoformat(timespec="seconds"),
+            "scenario_files": json.dumps(list(plan.files), ensure_ascii=False),
+            "currency": plan.currency,
+            "price_year": plan.price_year,
+            "discount_rate": plan.discount_rate,
+            "base_year": plan.base_year,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "xarray": xr.__version__,
+        }
+    )
+    return ds
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write to a temporary file in the same folder, then rename it into place.
+
+    The rename is atomic on one file system, so `path` holds either its old content or the
+    complete new file; a failed or interrupted write removes the temporary file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        tmp.chmod(0o666 & ~_umask())  # mkstemp makes it private; results are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_result(path: str | Path) -> xr.Dataset:
+    """Open a stored result (fully loaded) and check it is one."""
+    path = Path(path)
+    if not path.is_file():
+        raise CitypathsError(f"{path}: file not found")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            ds = ds.load()
+    except (OSError, ValueError) as exc:
+        raise CitypathsError(f"{path}: not a readable NetCDF file ({exc})") from None
+    if ds.attrs.get("format") != FORMAT:
+        raise CitypathsError(f"{path}: not a citypaths result (no format attribute {FORMAT!r})")
+    return ds

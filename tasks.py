@@ -1,0 +1,75 @@
+"""Developer tasks for citypaths, needing nothing but Python 3.11+.
+
+    python3 tasks.py demo    run the default scenario comparison on the shipped data
+    python3 tasks.py test    lint and run the test suite
+    python3 tasks.py bench   run the benchmarks (not part of the tests)
+
+Each task creates `.venv/` beside this file on first use and installs the project into it
+(editable, with its test extras); it reinstalls only when `pyproject.toml` changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".citypaths-installed"
+
+DEMO = [
+    ["citypaths", "run", "scenarios/malmo/contract.yaml", "-o", "out/malmo-contract.nc"],
+    ["citypaths", "run", "scenarios/umea/contract.yaml", "-o", "out/umea-contract.nc"],
+]
+
+
+def _run(cmd: list[str | Path]) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_env() -> None:
+    """Create the virtual environment and install the project when needed."""
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == want and PY.exists():
+        return
+    if not PY.exists():
+        print(f"+ creating {VENV.relative_to(ROOT)}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    _run([PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    _run([PY, "-m", "pip", "install", "--quiet", "-e", ".[test]"])
+    STAMP.write_text(want)
+
+
+def demo() -> None:
+    for cmd in DEMO:
+        _run([BIN / cmd[0], *cmd[1:]])
+
+
+def test() -> None:
+    _run([BIN / "ruff", "check", "."])
+    _run([BIN / "ruff", "format", "--check", "."])
+    _run([PY, "-m", "pytest", *sys.argv[2:]])
+
+
+def bench() -> None:
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        _run([PY, script, *sys.argv[2:]])
+
+
+TASKS = {"demo": demo, "test": test, "bench": bench}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        print(__doc__)
+        sys.exit(2)
+    ensure_env()
+    TASKS[sys.argv[1]]()
