@@ -86,9 +86,15 @@ def run_plan(plan: Plan, theta: np.ndarray | None = None) -> RunResult:
     removals = _gather(theta, p.tonnes)[..., None] * rollout.adoption
     removals[:, is_red] = 0.0
 
-    capex, opex = core.project_costs(
-        rollout.adoption, rollout.adoption_before, _gather(theta, p.capex), _gather(theta, p.opex)
+    # a project's size: t CO2e/yr it cuts (in the base year) or removes at full adoption
+    size = np.where(
+        p.is_removal,
+        _gather(theta, p.tonnes),
+        reduction * np.where(p.is_removal, 0.0, plan.e0[p.city, np.maximum(p.sector, 0)]),
     )
+    capex_in = _gather(theta, p.capex) * np.where(p.capex_per_t, size, 1.0)
+    opex_in = _gather(theta, p.opex) * np.where(p.opex_per_t, size, 1.0)
+    capex, opex = core.project_costs(rollout.adoption, rollout.adoption_before, capex_in, opex_in)
     npv = core.npv(capex + opex, years, plan.base_year, plan.discount_rate)
     trend = core.trend_continuation(plan.observed, plan.hist_years, plan.years)
     return RunResult(

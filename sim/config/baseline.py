@@ -23,6 +23,7 @@ from sim.errors import InputError
 
 EMISSIONS_UNIT = "t CO2e/yr"
 SECTOR_COLUMNS = ("sector_id", "name_sv", "name_en", "gpc_sector")
+SUBSECTOR_COLUMNS = ("sector_id", "subsector_id", "name_sv", "name_en")
 
 KommunCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 
@@ -30,6 +31,16 @@ KommunCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 class Sources(Strict):
     emissions: str
     population: str | None = None
+
+
+class Subsectors(Strict):
+    """CO2 (not CO2e) by sub-sector for one year: the shares that `scope: {subsector: ..}`
+    reads. `all` is the sector total; a sub-sector missing from a sector emits nothing."""
+
+    year: Year
+    unit: Literal["t CO2/yr"]
+    source: str
+    sectors: dict[str, dict[str, Annotated[float, Field(ge=0)]]]
 
 
 class CityBaseline(Strict):
@@ -45,6 +56,19 @@ class CityBaseline(Strict):
     source: Sources
     emissions: dict[str, Annotated[dict[Year, NonNegative], Field(min_length=1)]]
     population: dict[Year, Annotated[int, Field(ge=0)]] = {}
+    co2_subsectors: Subsectors | None = None
+
+    def subsector_share(self, sector: str, names: list[str]) -> float:
+        """Share of `sector` emitted by the sub-sectors `names` (CO2, 0..1)."""
+        if self.co2_subsectors is None:
+            raise KeyError("no sub-sector data")
+        values = self.co2_subsectors.sectors.get(sector)
+        if values is None or "all" not in values:
+            raise KeyError(f"no sub-sector data for {sector}")
+        total = values["all"]
+        if total <= 0:
+            return 0.0
+        return min(1.0, sum(values.get(n, 0.0) for n in names) / total)
 
 
 @dataclass(frozen=True)
@@ -56,11 +80,20 @@ class Sector:
 
 
 @dataclass(frozen=True)
+class Subsector:
+    sector_id: str
+    id: str
+    name_sv: str
+    name_en: str
+
+
+@dataclass(frozen=True)
 class BaselineData:
     """Everything in one data folder."""
 
     root: Path
     sectors: tuple[Sector, ...]
+    subsectors: tuple[Subsector, ...]
     cities: dict[str, CityBaseline]  # by kommun code
     files: dict[str, Path]  # city code -> file it was read from
     raw: dict[str, object]  # city code -> data as read (for the inputs hash)
@@ -102,20 +135,28 @@ def default_data_dir() -> Path:
     raise InputError(None, "no baseline data found: set CITYPATHS_DATA to a data folder")
 
 
-def read_sectors(path: Path) -> tuple[Sector, ...]:
+def _read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[str, ...]]:
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
-            if tuple(reader.fieldnames or ()) != SECTOR_COLUMNS:
-                raise InputError(path, f"expected the columns {', '.join(SECTOR_COLUMNS)}", line=1)
-            sectors = []
+            if tuple(reader.fieldnames or ()) != columns:
+                raise InputError(path, f"expected the columns {', '.join(columns)}", line=1)
+            rows = []
             for row in reader:
-                if any(not (row[c] or "").strip() for c in SECTOR_COLUMNS):
+                if any(not (row[c] or "").strip() for c in columns):
                     raise InputError(path, "every column needs a value", line=reader.line_num)
-                sectors.append(Sector(*(row[c].strip() for c in SECTOR_COLUMNS)))
+                rows.append(tuple(row[c].strip() for c in columns))
     except FileNotFoundError:
-        raise InputError(path, "file not found (a data folder needs sectors.csv)") from None
-    return tuple(sectors)
+        raise InputError(path, f"file not found (a data folder needs {path.name})") from None
+    return rows
+
+
+def read_sectors(path: Path) -> tuple[Sector, ...]:
+    return tuple(Sector(*row) for row in _read_table(path, SECTOR_COLUMNS))
+
+
+def read_subsectors(path: Path) -> tuple[Subsector, ...]:
+    return tuple(Subsector(*row) for row in _read_table(path, SUBSECTOR_COLUMNS))
 
 
 def read_city(path: Path, sector_ids: tuple[str, ...]) -> tuple[CityBaseline, object]:
@@ -143,12 +184,13 @@ def read_city(path: Path, sector_ids: tuple[str, ...]) -> tuple[CityBaseline, ob
 @cache
 def _load(root: Path, stamp: tuple[tuple[str, int, int], ...]) -> BaselineData:
     sectors = read_sectors(root / "sectors.csv")
+    subsectors = read_subsectors(root / "subsectors.csv")
     ids = tuple(s.id for s in sectors)
     cities, files, raw = {}, {}, {}
     for path in sorted((root / "cities").glob("*.yaml")):
         city, data = read_city(path, ids)
         cities[city.code], files[city.code], raw[city.code] = city, path, data
-    return BaselineData(root, sectors, cities, files, raw)
+    return BaselineData(root, sectors, subsectors, cities, files, raw)
 
 
 def load_data(root: str | Path | None = None) -> BaselineData:
@@ -157,6 +199,10 @@ def load_data(root: str | Path | None = None) -> BaselineData:
     root = root.resolve()
     if not root.is_dir():
         raise InputError(root, "data folder not found")
-    files = [root / "sectors.csv", *sorted((root / "cities").glob("*.yaml"))]
+    files = [
+        root / "sectors.csv",
+        root / "subsectors.csv",
+        *sorted((root / "cities").glob("*.yaml")),
+    ]
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
     return _load(root, stamp)

@@ -15,17 +15,23 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.config.baseline import EMISSIONS_UNIT, read_sectors
+from sim.config.baseline import EMISSIONS_UNIT, read_sectors, read_subsectors
 from sim.errors import InputError
 
 EMISSIONS_COLUMNS = ("kommun_code", "kommun", "lan", "sector_id", "sector", "year", "tonnes_co2e")
 POPULATION_COLUMNS = ("kommun_code", "kommun", "year", "population")
+SUBSECTOR_COLUMNS = ("kommun_code", "sector_id", "subsector", "year", "tonnes_co2")
 KOMMUN_COLUMNS = ("kommun_code", "kommun", "lan", "climate_contract_cohort", "eu_100_mission_city")
 
 DEFAULT_EMISSIONS_SOURCE = (
     "SMHI, Nationella emissionsdatabasen (RUS), territorial greenhouse-gas emissions (GGT, "
     "excl. LULUCF), release with data to 2024; municipal rows as published by Klimatbyrån "
     "(territorial-data-pipeline @758ceb0e, 2026-06-25), values unchanged"
+)
+DEFAULT_SUBSECTOR_SOURCE = (
+    "SMHI, Nationella emissionsdatabasen (RUS), Länsrapport 2024-04-18, CO2 only by "
+    "sub-sector (Undersektor); municipal rows via Klimatbyrån (klimatkollen @2fc6856b), "
+    "values rounded to 0.001 t"
 )
 DEFAULT_POPULATION_SOURCE = (
     "SCB, folkmängd 31 December (1950-2022: Folkmängden i Sveriges kommuner 1950-2022; "
@@ -42,6 +48,8 @@ class CityRecord:
     eu_mission: bool = False
     emissions: dict[str, dict[int, float]] = field(default_factory=dict)
     population: dict[int, int] = field(default_factory=dict)
+    subsector_year: int | None = None
+    subsectors: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _rows(path: Path, required: tuple[str, ...]):
@@ -129,6 +137,34 @@ def add_population(path: Path, records: dict[str, CityRecord]) -> None:
                 )
 
 
+def add_subsectors(
+    path: Path, records: dict[str, CityRecord], names: dict[tuple[str, str], str]
+) -> None:
+    """CO2 by sub-sector, latest year of each city; `names` maps (sector, Swedish name) -> id."""
+    rows: dict[str, dict[int, dict[str, dict[str, float]]]] = {}
+    for line, row in _rows(path, SUBSECTOR_COLUMNS):
+        code = (row["kommun_code"] or "").strip()
+        sector = (row["sector_id"] or "").strip()
+        if code not in records or sector == "total":
+            continue
+        name = (row["subsector"] or "").strip()
+        sub = "all" if name == "Alla" else names.get((sector, name))
+        if sub is None:
+            raise InputError(
+                path,
+                f"unknown sub-sector {name!r} of {sector}; add it to subsectors.csv",
+                line=line,
+                key="subsector",
+            )
+        year = _number(path, line, "year", row["year"], integer=True)
+        value = _number(path, line, "tonnes_co2", row["tonnes_co2"])
+        rows.setdefault(code, {}).setdefault(year, {}).setdefault(sector, {})[sub] = value
+    for code, by_year in rows.items():
+        year = max(by_year)
+        records[code].subsector_year = year
+        records[code].subsectors = by_year[year]
+
+
 def add_kommun_metadata(path: Path, records: dict[str, CityRecord]) -> None:
     for _line, row in _rows(path, KOMMUN_COLUMNS):
         rec = records.get((row["kommun_code"] or "").strip())
@@ -147,7 +183,12 @@ def _flow(mapping: dict[int, float] | dict[int, int]) -> str:
     return "{" + ", ".join(f"{y}: {v!r}" for y, v in sorted(mapping.items())) + "}"
 
 
-def render_city(rec: CityRecord, emissions_source: str, population_source: str | None) -> str:
+def render_city(
+    rec: CityRecord,
+    emissions_source: str,
+    population_source: str | None,
+    subsector_source: str | None = None,
+) -> str:
     """The baseline file of one city, as YAML text."""
     lines = [
         f"# Baseline inventory of {rec.name} (kommun {rec.code}): observed territorial",
@@ -173,6 +214,22 @@ def render_city(rec: CityRecord, emissions_source: str, population_source: str |
     lines += [f"  {sector}: {_flow(rec.emissions[sector])}" for sector in sorted(rec.emissions)]
     if rec.population:
         lines.append(f"population: {_flow(rec.population)}  # residents, 31 December")
+    if rec.subsectors and subsector_source:
+        lines += [
+            "co2_subsectors:  # CO2 only, t CO2 per year: shares for `scope: {subsector: ...}`",
+            f"  year: {rec.subsector_year}",
+            f"  unit: {_q('t CO2/yr')}",
+            f"  source: {_q(subsector_source)}",
+            "  sectors:",
+        ]
+        for sector in sorted(rec.subsectors):
+            values = rec.subsectors[sector]
+            ordered = {"all": values.get("all", 0.0)} | {
+                k: values[k] for k in sorted(values) if k != "all"
+            }
+            lines.append(
+                f"    {sector}: {{" + ", ".join(f"{k}: {v!r}" for k, v in ordered.items()) + "}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -198,8 +255,10 @@ def import_baseline(
     *,
     population_csv: str | Path | None = None,
     kommuner_csv: str | Path | None = None,
+    subsectors_csv: str | Path | None = None,
     emissions_source: str = DEFAULT_EMISSIONS_SOURCE,
     population_source: str = DEFAULT_POPULATION_SOURCE,
+    subsector_source: str = DEFAULT_SUBSECTOR_SOURCE,
 ) -> list[Path]:
     """Write `cities/<code>.yaml` under `data_dir` for each kommun code; returns the paths.
 
@@ -210,14 +269,22 @@ def import_baseline(
         if not (len(code) == 4 and code.isdigit()):
             raise InputError(None, f"kommun code '{code}': expected four digits, e.g. 0123")
     sector_ids = tuple(s.id for s in read_sectors(data_dir / "sectors.csv"))
+    subsector_names = {
+        (s.sector_id, s.name_sv): s.id for s in read_subsectors(data_dir / "subsectors.csv")
+    }
     records = read_emissions(Path(emissions_csv), codes, sector_ids)
     if population_csv is not None:
         add_population(Path(population_csv), records)
     if kommuner_csv is not None:
         add_kommun_metadata(Path(kommuner_csv), records)
+    if subsectors_csv is not None:
+        add_subsectors(Path(subsectors_csv), records, subsector_names)
     texts = {
         code: render_city(
-            records[code], emissions_source, population_source if population_csv else None
+            records[code],
+            emissions_source,
+            population_source if population_csv else None,
+            subsector_source if subsectors_csv else None,
         )
         for code in codes
     }

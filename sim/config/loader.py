@@ -18,7 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.config.baseline import BaselineData, load_data
-from sim.config.schema import Scenario
+from sim.config.library import Library, apply_library, default_library_dir, load_library
+from sim.config.merge import check_no_removals, merge
+from sim.config.schema import Scenario, SubsectorShare, central
 from sim.config.validation import to_input_error
 from sim.config.yamlio import Loc, format_key, locate, read_yaml
 from sim.errors import InputError
@@ -45,90 +47,6 @@ class LoadedScenario:
         return code
 
 
-# ---------------------------------------------------------------------------- merging
-
-
-def _is_id_list(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) > 0
-        and all(isinstance(v, dict) and isinstance(v.get("id"), str) for v in value)
-    )
-
-
-def _check_unique_ids(items: list[dict], loc: Loc, key: str) -> None:
-    seen: dict[str, int] = {}
-    for i, item in enumerate(items):
-        where = locate(loc, [i])
-        if item["id"] in seen:
-            first = locate(loc, [seen[item["id"]]]).line
-            raise InputError(
-                where.file,
-                f"duplicate id '{item['id']}' (first used on line {first})",
-                line=where.line,
-                key=f"{key}[{item['id']}]",
-            )
-        seen[item["id"]] = i
-
-
-def _merge(parent: Any, ploc: Loc, child: Any, cloc: Loc, key: str) -> tuple[Any, Loc]:
-    if isinstance(parent, dict) and isinstance(child, dict):
-        out = dict(parent)
-        children = dict(ploc.children or {})  # type: ignore[arg-type]
-        for k, v in child.items():
-            sub = f"{key}.{k}" if key else str(k)
-            vloc = cloc.children[k]  # type: ignore[index]
-            if k in out:
-                out[k], children[k] = _merge(out[k], children[k], v, vloc, sub)
-            else:
-                out[k], children[k] = _strip_removals(v, vloc, sub, inherited=False), vloc
-        return out, Loc(cloc.file, cloc.line, children)
-    if _is_id_list(parent) and _is_id_list(child):
-        _check_unique_ids(child, cloc, key)
-        items = {p["id"]: (p, ploc.children[i]) for i, p in enumerate(parent)}  # type: ignore[index]
-        for i, item in enumerate(child):
-            iloc = cloc.children[i]  # type: ignore[index]
-            if item.get("remove") is True:
-                if set(item) - {"id", "remove"}:
-                    raise InputError(
-                        iloc.file,
-                        "an entry with 'remove: true' takes only 'id'",
-                        line=iloc.line,
-                        key=f"{key}[{item['id']}]",
-                    )
-                if item["id"] not in items:
-                    raise InputError(
-                        iloc.file,
-                        f"cannot remove '{item['id']}': no inherited entry has that id",
-                        line=iloc.line,
-                        key=f"{key}[{item['id']}].remove",
-                    )
-                del items[item["id"]]
-            elif item["id"] in items:
-                items[item["id"]] = _merge(*items[item["id"]], item, iloc, f"{key}[{item['id']}]")
-            else:
-                items[item["id"]] = (item, iloc)
-        merged = list(items.values())
-        return [m[0] for m in merged], Loc(cloc.file, cloc.line, [m[1] for m in merged])
-    return _strip_removals(child, cloc, key, inherited=False), cloc
-
-
-def _strip_removals(value: Any, loc: Loc, key: str, *, inherited: bool) -> Any:
-    """A file without a parent for this list cannot remove entries from it."""
-    if _is_id_list(value):
-        _check_unique_ids(value, loc, key)
-        for i, item in enumerate(value):
-            if "remove" in item and not inherited:
-                where = locate(loc, [i, "remove"])
-                raise InputError(
-                    where.file,
-                    f"cannot remove '{item['id']}': nothing is inherited here",
-                    line=where.line,
-                    key=f"{key}[{item['id']}].remove",
-                )
-    return value
-
-
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path, ...]]:
     doc = read_yaml(path)
     if doc.data is None:
@@ -139,7 +57,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         for k, v in data.items():
-            _strip_removals(v, doc.loc.children[k], str(k), inherited=False)  # type: ignore[index]
+            check_no_removals(v, doc.loc.children[k], str(k))  # type: ignore[index]
         return data, doc.loc, (path,)
     where = doc.loc.children["extends"]  # type: ignore[index]
     if not isinstance(parent_ref, str):
@@ -162,7 +80,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
         )
     pdata, ploc, files = _resolve(parent, (*chain, path))
     children = {k: v for k, v in (doc.loc.children or {}).items() if k != "extends"}  # type: ignore[union-attr]
-    merged, mloc = _merge(pdata, ploc, data, Loc(path, doc.loc.line, children), "")
+    merged, mloc = merge(pdata, ploc, data, Loc(path, doc.loc.line, children), "")
     return merged, mloc, (path, *files)
 
 
@@ -261,13 +179,19 @@ def _check(
                         else [group, i, "city"],
                         ctuple,
                     )
+            codes = list(ctuple) if refs == ["all"] else [data.resolve_city(r) for r in refs]
             if group == "interventions":
                 sector(item.sector, [group, i, "sector"], sectors)
+                if isinstance(item.scope, SubsectorShare):
+                    _check_subsectors(check, data, item, codes, [group, i, "scope", "subsector"])
             ro = item.rollout
-            if ro.end is not None and ro.end <= ro.start:
+            if ro.end is not None and central(ro.end) <= central(ro.start):
                 raise check.fail(
-                    [group, i, "rollout", "end"], f"expected a year after the start {ro.start}"
+                    [group, i, "rollout", "end"],
+                    f"expected a year after the start {central(ro.start)}",
                 )
+
+    _check_paths(check, raw, sc, base)
 
     # targets
     for i, target in enumerate(sc.targets):
@@ -296,6 +220,45 @@ def _check(
     return ctuple, sectors, base
 
 
+def _check_subsectors(check: _Checker, data: BaselineData, item, codes, keys: list[Any]) -> None:
+    known = [s.id for s in data.subsectors if s.sector_id == item.sector]
+    for name in item.scope.names:
+        if name not in known:
+            expected = ", ".join(known) if known else f"none: {item.sector} has no sub-sectors"
+            raise check.fail(
+                keys, f"unknown sub-sector '{name}' of {item.sector}; expected: {expected}"
+            )
+    for code in codes:
+        city = data.cities[code]
+        subs = city.co2_subsectors
+        if subs is None or item.sector not in subs.sectors:
+            raise check.fail(
+                keys,
+                f"{city.name} has no sub-sector data for {item.sector}; give scope as a number",
+            )
+
+
+def _check_paths(check: _Checker, raw: dict, sc: Scenario, base: int) -> None:
+    """Index paths start after the base year, or at it with the value 1."""
+    places: list[tuple[list[Any], Any]] = [(["bau", "default"], sc.bau.default)]
+    places += [(["bau", "sectors", k], v) for k, v in sc.bau.sectors.items()]
+    for ref, per_sector in sc.bau.cities.items():
+        key = next(k for k in raw["bau"]["cities"] if str(k) == ref)
+        places += [(["bau", "cities", key, k], v) for k, v in per_sector.items()]
+    for keys, assumptions in places:
+        for channel in ("activity", "intensity"):
+            growth = getattr(assumptions, channel)
+            if growth is None or growth.path is None:
+                continue
+            for year, value in growth.path.items():
+                if year < base or (year == base and central(value) != 1.0):
+                    raise check.fail(
+                        [*keys, channel, "path", year],
+                        f"a path is an index with 1 in the base year {base}: "
+                        f"give years after {base}",
+                    )
+
+
 def _hash_inputs(raw: dict, data: BaselineData, cities: tuple[str, ...]) -> str:
     payload = {
         "scenario": raw,
@@ -304,6 +267,30 @@ def _hash_inputs(raw: dict, data: BaselineData, cities: tuple[str, ...]) -> str:
     }
     text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _uses_library(raw: dict) -> bool:
+    return any(
+        isinstance(item, dict) and "use" in item
+        for group in ("interventions", "removals")
+        for item in (raw.get(group) or [])
+    )
+
+
+def _library_for(raw: dict, loc: Loc) -> Library | None:
+    if not _uses_library(raw):
+        return None
+    ref = raw.get("library")
+    if isinstance(ref, str):
+        where = locate(loc, ["library"])
+        root = (where.file.parent / ref).resolve()
+        if not root.is_dir():
+            raise InputError(
+                where.file, f"library folder not found: {root}", line=where.line, key="library"
+            )
+        return load_library(root)
+    root = default_library_dir()
+    return load_library(root) if root is not None else None
 
 
 def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> LoadedScenario:
@@ -315,6 +302,7 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Loade
     if not path.is_file():
         raise InputError(path, "file not found")
     raw, loc, files = _resolve(path, ())
+    raw, loc = apply_library(raw, loc, _library_for(raw, loc))
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:

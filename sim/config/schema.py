@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    create_model,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -23,38 +24,87 @@ from pydantic_core import PydanticCustomError
 FORMAT_VERSION = 1
 
 
-def _fraction(value: float) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise PydanticCustomError(
-            "fraction", "expected a fraction between 0 and 1, got {value}", {"value": value}
-        )
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Range(Strict):
+    """An uncertain number: `low`, `central` and `high` values. A deterministic run uses
+    the central value; Monte Carlo samples between low and high (docs/scenario-format.md)."""
+
+    low: float
+    central: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low <= self.central <= self.high:
+            raise PydanticCustomError(
+                "range_order",
+                "expected low <= central <= high, got {low}, {central}, {high}",
+                {"low": self.low, "central": self.central, "high": self.high},
+            )
+        return self
+
+
+def values_of(value: float | Range) -> tuple[float, ...]:
+    return (value.low, value.central, value.high) if isinstance(value, Range) else (value,)
+
+
+def central(value: float | Range) -> float:
+    """The value a deterministic run uses."""
+    return float(value.central) if isinstance(value, Range) else float(value)
+
+
+def _finite(value: float | Range) -> float | Range:
+    for v in values_of(value):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise PydanticCustomError(
+                "finite", "expected a finite number, got {value}", {"value": v}
+            )
     return value
 
 
-def _finite(value: float) -> float:
-    if value != value or value in (float("inf"), float("-inf")):
-        raise PydanticCustomError(
-            "finite", "expected a finite number, got {value}", {"value": value}
-        )
+def _fraction(value: float | Range) -> float | Range:
+    for v in values_of(value):
+        if not 0.0 <= v <= 1.0:
+            raise PydanticCustomError(
+                "fraction", "expected a fraction between 0 and 1, got {value}", {"value": v}
+            )
     return value
 
 
-#: A number that a later format version may replace by a distribution (MODEL.md section 5).
-#: Every field that could be uncertain uses one of these aliases, so that change is made here.
-Number = Annotated[float, AfterValidator(_finite)]
-Fraction = Annotated[float, AfterValidator(_finite), AfterValidator(_fraction)]
-NonNegative = Annotated[float, AfterValidator(_finite), Field(ge=0)]
+def _non_negative(value: float | Range) -> float | Range:
+    for v in values_of(value):
+        if v < 0:
+            raise PydanticCustomError(
+                "non_negative", "expected a number >= 0, got {value}", {"value": v}
+            )
+    return value
+
+
+#: A number that may be uncertain: a plain number or a Range (MODEL.md section 5). Every
+#: field that could be uncertain uses one of these aliases.
+Number = Annotated[float | Range, AfterValidator(_finite)]
+Fraction = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_fraction)]
+NonNegative = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_non_negative)]
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
-YearTime = Annotated[float, AfterValidator(_finite), Field(ge=1900, le=2200)]
+
+
+def _year_time(value: float | Range) -> float | Range:
+    for v in values_of(value):
+        if not 1900 <= v <= 2200:
+            raise PydanticCustomError(
+                "year", "expected a year between 1900 and 2200, got {value}", {"value": v}
+            )
+    return value
+
+
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 #: a city as written: a kommun code (quote it: '0123') or a name
 CityRef = Annotated[str | int, AfterValidator(str)]
 SectorId = Annotated[str, StringConstraints(min_length=1)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class Growth(Strict):
@@ -64,7 +114,7 @@ class Growth(Strict):
     straight lines between the years given, held flat after the last)."""
 
     rate: Number | dict[Year, Number] | None = None
-    path: dict[Year, Annotated[float, AfterValidator(_finite), Field(gt=0)]] | None = None
+    path: dict[Year, NonNegative] | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> Growth:
@@ -101,19 +151,46 @@ class Rollout(Strict):
     which its adoption ramps from 0 to 1 along `shape`; it is retired at `end`.
     """
 
-    start: YearTime
+    start: Annotated[Number, AfterValidator(_year_time)]
     planning: NonNegative = 0.0
     build: NonNegative = 1.0
     shape: Literal["linear", "logistic", "step"] = "linear"
     steepness: Annotated[float, Field(gt=0, le=100)] = 10.0
-    end: YearTime | None = None
+    end: Annotated[Number, AfterValidator(_year_time)] | None = None
 
 
 class Cost(Strict):
-    """Cost of one project (one city) in the scenario's currency and price year."""
+    """Cost of one project (one city) in the scenario's currency and price year.
 
-    capex: Number = 0.0  # SEK in total, spent as adoption grows
-    opex: Number = 0.0  # SEK per year at full adoption; negative is a saving
+    Give totals (`capex`, `opex`) or amounts per tonne of the project's full effect
+    (`capex_per_t`: currency per t CO2e/yr it cuts or removes at full adoption, in the base
+    year; `opex_per_t`: currency per t CO2e cut or removed), not both of a kind.
+    """
+
+    capex: Number | None = None  # in total, spent as adoption grows
+    opex: Number | None = None  # per year at full adoption; negative is a saving
+    capex_per_t: Number | None = None  # per t CO2e/yr of full effect
+    opex_per_t: Number | None = None  # per t CO2e cut or removed
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> Cost:
+        for kind in ("capex", "opex"):
+            if getattr(self, kind) is not None and getattr(self, f"{kind}_per_t") is not None:
+                raise PydanticCustomError(
+                    "cost", "give '{kind}' or '{kind}_per_t', not both", {"kind": kind}
+                )
+        return self
+
+
+class SubsectorShare(Strict):
+    """A scope read from the city's data: the share of the sector's CO2 that the named
+    sub-sector(s) emit (docs/data.md)."""
+
+    subsector: str | Annotated[list[str], Field(min_length=1)]
+
+    @property
+    def names(self) -> list[str]:
+        return [self.subsector] if isinstance(self.subsector, str) else list(self.subsector)
 
 
 class Intervention(Strict):
@@ -123,11 +200,13 @@ class Intervention(Strict):
     title: str | None = None
     city: CityRef | list[CityRef]
     sector: SectorId
-    scope: Fraction = 1.0  # share of the sector's emissions the measure addresses
+    # share of the sector's emissions the measure addresses
+    scope: Fraction | SubsectorShare = 1.0
     effect: Fraction  # share of the addressed emissions removed at full adoption
     rollout: Rollout
     cost: Cost = Cost()
     source: str | None = None
+    description: str | None = None
 
 
 class Removal(Strict):
@@ -140,6 +219,7 @@ class Removal(Strict):
     rollout: Rollout
     cost: Cost = Cost()
     source: str | None = None
+    description: str | None = None
 
 
 class Costs(Strict):
@@ -174,6 +254,7 @@ class Scenario(Strict):
     title: str | None = None
     description: str | None = None
     data: str | None = None  # folder with the baseline data; default: the shipped data
+    library: str | None = None  # folder of the intervention library; default: the shipped one
     cities: Annotated[list[CityRef], Field(min_length=1)]
     sectors: list[SectorId] | None = None  # default: every sector in the data
     years: Years
@@ -182,6 +263,39 @@ class Scenario(Strict):
     removals: list[Removal] = []
     costs: Costs
     targets: list[Target] = []
+
+
+def _all_optional(model: type[Strict], name: str) -> type[Strict]:
+    fields = {k: (f.annotation | None, None) for k, f in model.model_fields.items()}
+    return create_model(name, __base__=Strict, __doc__=model.__doc__, **fields)  # type: ignore[call-overload]
+
+
+#: a rollout in a library entry: every field optional, the scenario gives the rest
+PartialRollout = _all_optional(Rollout, "PartialRollout")
+
+
+class Measure(Strict):
+    """An entry of the intervention library (docs/library.md): a scenario's intervention or
+    removal with `use: <id>` starts from these values and overrides what it writes."""
+
+    id: Id
+    title: str
+    kind: Literal["reduction", "removal"] = "reduction"
+    description: str | None = None
+    sector: SectorId | None = None
+    scope: Fraction | SubsectorShare | None = None
+    effect: Fraction | None = None
+    tonnes: NonNegative | None = None
+    rollout: PartialRollout | None = None  # type: ignore[valid-type]
+    cost: Cost | None = None
+    source: str | None = None
+
+
+class LibraryFile(Strict):
+    format: Literal[1] = FORMAT_VERSION
+    currency: Literal["SEK"] = "SEK"
+    price_year: Year  # costs of every measure in the file are in money of this year
+    measures: Annotated[list[Measure], Field(min_length=1)]
 
 
 def schema_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str] | None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.config.loader import LoadedScenario
-from sim.config.schema import Assumptions, Growth, Removal, Rollout
+from sim.config.schema import Assumptions, Growth, Range, Removal, Rollout, SubsectorShare, central
 from sim.rollout.shapes import SHAPES
 
 NO_PARAM = -1
@@ -27,6 +27,8 @@ class Parameters:
     names: tuple[str, ...]
     units: tuple[str, ...]
     central: np.ndarray  # [parameter]
+    low: np.ndarray  # [parameter], NaN where the number is certain
+    high: np.ndarray  # [parameter], NaN where the number is certain
 
     def central_design(self) -> np.ndarray:
         """A design matrix of one draw, every parameter at its central value."""
@@ -41,19 +43,30 @@ class _ParamTable:
         self.names: list[str] = []
         self.units: list[str] = []
         self.values: list[float] = []
+        self.lows: list[float] = []
+        self.highs: list[float] = []
         self._by_name: dict[str, int] = {}
 
-    def add(self, name: str, value: float, unit: str) -> int:
+    def add(self, name: str, value: float | Range, unit: str) -> int:
         if name in self._by_name:  # written once, used in several places: one parameter
             return self._by_name[name]
         self._by_name[name] = len(self.names)
         self.names.append(name)
         self.units.append(unit)
-        self.values.append(float(value))
+        self.values.append(central(value))
+        low, high = (value.low, value.high) if isinstance(value, Range) else (np.nan, np.nan)
+        self.lows.append(low)
+        self.highs.append(high)
         return self._by_name[name]
 
     def freeze(self) -> Parameters:
-        return Parameters(tuple(self.names), tuple(self.units), np.asarray(self.values, float))
+        return Parameters(
+            tuple(self.names),
+            tuple(self.units),
+            np.asarray(self.values, float),
+            np.asarray(self.lows, float),
+            np.asarray(self.highs, float),
+        )
 
 
 @dataclass(frozen=True)
@@ -97,8 +110,10 @@ class Projects:
     planning: np.ndarray  # [project] parameter, years
     build: np.ndarray  # [project] parameter, years
     end: np.ndarray  # [project] parameter, year (NO_PARAM: never retired)
-    capex: np.ndarray  # [project] parameter, SEK
-    opex: np.ndarray  # [project] parameter, SEK/yr
+    capex: np.ndarray  # [project] parameter, SEK (or SEK per t CO2e/yr, see capex_per_t)
+    opex: np.ndarray  # [project] parameter, SEK/yr (or SEK per t CO2e, see opex_per_t)
+    capex_per_t: np.ndarray  # [project] bool: capex is per t CO2e/yr of full effect
+    opex_per_t: np.ndarray  # [project] bool: opex is per t CO2e of full effect
     shape: np.ndarray  # [project] int code, see sim.rollout.shapes.SHAPES
     steepness: np.ndarray  # [project] float, logistic steepness
 
@@ -200,6 +215,7 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
         refs = item.city if isinstance(item.city, list) else [item.city]
         codes = list(loaded.cities) if refs == ["all"] else [loaded.city_of(r) for r in refs]
         ro: Rollout = item.rollout
+        cost = item.cost
         base = f"{'removals' if removal else 'interventions'}.{item.id}"
         for code in codes:
             cols["city"].append(city_index[code])
@@ -211,7 +227,11 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
                 cols["tonnes"].append(table.add(f"{base}.tonnes", item.tonnes, "t CO2e/yr"))
             else:
                 cols["sector"].append(sector_index[item.sector])
-                cols["scope"].append(table.add(f"{base}.scope", item.scope, "1"))
+                if isinstance(item.scope, SubsectorShare):
+                    share = loaded.data.cities[code].subsector_share(item.sector, item.scope.names)
+                    cols["scope"].append(table.add(f"{base}.scope[{code}]", share, "1"))
+                else:
+                    cols["scope"].append(table.add(f"{base}.scope", item.scope, "1"))
                 cols["effect"].append(table.add(f"{base}.effect", item.effect, "1"))
                 cols["tonnes"].append(NO_PARAM)
             cols["start"].append(table.add(f"{base}.rollout.start", ro.start, "year"))
@@ -220,13 +240,21 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
             cols["end"].append(
                 NO_PARAM if ro.end is None else table.add(f"{base}.rollout.end", ro.end, "year")
             )
-            cols["capex"].append(table.add(f"{base}.cost.capex", item.cost.capex, "SEK"))
-            cols["opex"].append(table.add(f"{base}.cost.opex", item.cost.opex, "SEK/yr"))
+            for kind, unit in (("capex", "SEK"), ("opex", "SEK/yr")):
+                per_t = getattr(cost, f"{kind}_per_t")
+                if per_t is not None:
+                    cols[kind].append(
+                        table.add(f"{base}.cost.{kind}_per_t", per_t, f"{unit}/(t CO2e/yr)")
+                    )
+                    cols[f"{kind}_per_t"].append(True)
+                else:
+                    total = getattr(cost, kind)
+                    cols[kind].append(table.add(f"{base}.cost.{kind}", total or 0.0, unit))
+                    cols[f"{kind}_per_t"].append(False)
             cols["shape"].append(SHAPES[ro.shape])
             cols["steepness"].append(ro.steepness)
-    arrays = {
-        k: np.asarray(v, dtype=float if k == "steepness" else np.int64) for k, v in cols.items()
-    }
+    dtypes = {"steepness": float, "capex_per_t": bool, "opex_per_t": bool}
+    arrays = {k: np.asarray(v, dtype=dtypes.get(k, np.int64)) for k, v in cols.items()}
     meta = (
         tuple(e.id for e in entries),
         tuple(e.title or e.id for e in entries),
