@@ -39,17 +39,25 @@ class Document:
 
 
 def _syntax_error(path: Path, text: str, exc: yaml.YAMLError) -> InputError:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    # where a construct was opened and never closed, the opening line is the one to fix
+    mark = context_mark or problem_mark
     if mark is None:
         return InputError(path, f"YAML syntax error: {problem}")
     lines = text.splitlines()
-    line_no = mark.line + 1
     source_line = lines[mark.line].strip() if mark.line < len(lines) else ""
-    key = _key_on_line(lines, mark.line)
-    detail = f"YAML syntax error: {problem} (column {mark.column + 1}"
-    detail += f", in `{source_line}`)" if source_line else ")"
-    return InputError(path, detail, line=line_no, key=key)
+    detail = "YAML syntax error: "
+    if context_mark is not None and context:
+        detail += f"{context} (`{source_line}`, column {context_mark.column + 1})"
+        if problem_mark is not None:
+            detail += f" {problem} on line {problem_mark.line + 1}"
+    else:
+        detail += f"{problem} (column {mark.column + 1}"
+        detail += f", in `{source_line}`)" if source_line else ")"
+    return InputError(path, detail, line=mark.line + 1, key=_key_on_line(lines, mark.line))
 
 
 def _key_on_line(lines: list[str], index: int) -> str | None:
