@@ -1,9 +1,16 @@
-"""Write baseline files from CSV exports in the reference layout (docs/data.md).
+"""Write baseline files from CSV exports in the reference layout (scenarios/data/README.md).
 
 Emissions CSV columns: kommun_code, kommun, lan, sector_id, sector, year, tonnes_co2e
 (one row per municipality, sector and year; t CO2e per year). Optional population CSV:
-kommun_code, kommun, year, population. Optional municipality list: kommun_code, kommun,
-lan_code, lan, viable_cities_climate_contract, climate_contract_cohort, eu_100_mission_city.
+kommun_code, kommun, year, population (residents on 31 December). Optional municipality
+list: kommun_code, kommun, lan, climate_contract_cohort, eu_100_mission_city. Optional CO2
+sub-sector CSV: kommun_code, sector_id, subsector, year, tonnes_co2 (t CO2 per year; the
+Swedish sub-sector names of subsectors.csv, `Alla` for the sector total). Other columns
+are ignored.
+
+Every value a city file will hold is checked, and every file rendered and validated,
+before the first file is written: a bad CSV names its file, line and column and leaves
+the data folder as it was.
 """
 
 from __future__ import annotations
@@ -12,16 +19,28 @@ import csv
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.config.baseline import EMISSIONS_UNIT, read_sectors, read_subsectors
+import yaml
+
+from sim.config.baseline import (
+    EMISSIONS_UNIT,
+    CityBaseline,
+    read_sectors,
+    read_subsectors,
+)
 from sim.errors import InputError
 
 EMISSIONS_COLUMNS = ("kommun_code", "kommun", "lan", "sector_id", "sector", "year", "tonnes_co2e")
 POPULATION_COLUMNS = ("kommun_code", "kommun", "year", "population")
 SUBSECTOR_COLUMNS = ("kommun_code", "sector_id", "subsector", "year", "tonnes_co2")
 KOMMUN_COLUMNS = ("kommun_code", "kommun", "lan", "climate_contract_cohort", "eu_100_mission_city")
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the range a baseline file accepts (sim.config.schema.Year)
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0", ""})
 
 DEFAULT_EMISSIONS_SOURCE = (
     "SMHI, Nationella emissionsdatabasen (RUS), territorial greenhouse-gas emissions (GGT, "
@@ -52,30 +71,82 @@ class CityRecord:
     subsectors: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def _rows(path: Path, required: tuple[str, ...]):
+def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) for each data row of a CSV that has the `required` columns.
+
+    A row with more or fewer fields than the header, bytes that are not UTF-8 and a
+    malformed quote are errors that name the line.
+    """
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
     with fh:
         reader = csv.DictReader(fh)
-        header = tuple(reader.fieldnames or ())
-        missing = [c for c in required if c not in header]
-        if missing:
+        try:
+            header = tuple(reader.fieldnames or ())
+            if not header:
+                raise InputError(
+                    path, f"empty file; expected a header row: {', '.join(required)}", line=1
+                )
+            missing = [c for c in required if c not in header]
+            if missing:
+                hint = ""
+                if len(header) == 1 and ";" in header[0]:
+                    hint = " (the file seems to separate fields with ';'; expected ',')"
+                raise InputError(
+                    path,
+                    f"missing column(s) {', '.join(missing)}; expected the columns "
+                    f"{', '.join(required)}{hint}",
+                    line=1,
+                    key=missing[0],
+                )
+            for row in reader:
+                if None in row:
+                    extra = len(row[None])  # type: ignore[index]
+                    raise InputError(
+                        path,
+                        f"{len(header) + extra} fields, expected {len(header)} as in the header",
+                        line=reader.line_num,
+                    )
+                if any(v is None for v in row.values()):
+                    got = sum(v is not None for v in row.values())
+                    raise InputError(
+                        path,
+                        f"{got} field(s), expected {len(header)} as in the header",
+                        line=reader.line_num,
+                    )
+                yield reader.line_num, row
+        except UnicodeDecodeError:
             raise InputError(
-                path,
-                f"missing column(s) {', '.join(missing)}; expected the columns "
-                f"{', '.join(required)}",
-                line=1,
-            )
-        for row in reader:
-            yield reader.line_num, row
+                path, "the file is not UTF-8 text; save it as UTF-8", line=_first_bad_line(path)
+            ) from None
+        except csv.Error as exc:
+            raise InputError(path, f"malformed CSV: {exc}", line=reader.line_num) from None
 
 
-def _number(path: Path, line: int, column: str, text: str | None, *, integer: bool = False):
+def _first_bad_line(path: Path) -> int | None:
+    """The 1-based line of the first bytes that are not UTF-8."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _text(path: Path, line: int, column: str, text: str | None) -> str:
     text = (text or "").strip()
     if not text:
         raise InputError(path, "missing value", line=line, key=column)
+    return text
+
+
+def _number(path: Path, line: int, column: str, text: str | None, *, integer: bool = False):
+    text = _text(path, line, column, text)
     try:
         value = int(text) if integer else float(text)
     except ValueError:
@@ -86,92 +157,206 @@ def _number(path: Path, line: int, column: str, text: str | None, *, integer: bo
     return value
 
 
+def _year(path: Path, line: int, text: str | None) -> int:
+    year = _number(path, line, "year", text, integer=True)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(
+            path,
+            f"expected a year between {FIRST_YEAR} and {LAST_YEAR}, got {year}",
+            line=line,
+            key="year",
+        )
+    return year
+
+
+def _code(path: Path, line: int, row: dict[str, str], wanted: dict[str, object]) -> str | None:
+    """The row's kommun code if it is one of `wanted`, else None.
+
+    A code that lost its leading zero (`114` for `0114`, as spreadsheets do) is an error
+    when the padded code is wanted, rather than a silent miss.
+    """
+    code = (row["kommun_code"] or "").strip()
+    if code in wanted:
+        return code
+    if code.isdigit() and len(code) < 4 and code.zfill(4) in wanted:
+        raise InputError(
+            path,
+            f"kommun code {code!r} has lost its leading zero(s); expected four digits, "
+            f"{code.zfill(4)} (read kommun_code as text)",
+            line=line,
+            key="kommun_code",
+        )
+    return None
+
+
+def _no_rows(path: Path, codes: list[str], what: str) -> InputError:
+    return InputError(
+        path,
+        f"no {what} rows for kommun code(s) {', '.join(codes)}; expected four-digit SCB "
+        f"codes that occur in the file",
+        key="kommun_code",
+    )
+
+
 def read_emissions(
     path: Path, codes: list[str], sector_ids: tuple[str, ...]
 ) -> dict[str, CityRecord]:
     """The emissions of `codes` from a CSV in the reference layout."""
+    wanted = dict.fromkeys(codes)
     out: dict[str, CityRecord] = {}
     for line, row in _rows(path, EMISSIONS_COLUMNS):
-        code = (row["kommun_code"] or "").strip()
-        if code not in codes:
+        code = _code(path, line, row, wanted)
+        if code is None:
             continue
-        sector = (row["sector_id"] or "").strip()
+        sector = _text(path, line, "sector_id", row["sector_id"])
         if sector not in sector_ids:
             raise InputError(
                 path,
-                f"unknown sector '{sector}'; expected one of {', '.join(sector_ids)}",
+                f"unknown sector {sector!r}; expected one of {', '.join(sector_ids)}",
                 line=line,
                 key="sector_id",
             )
-        year = _number(path, line, "year", row["year"], integer=True)
+        year = _year(path, line, row["year"])
         value = _number(path, line, "tonnes_co2e", row["tonnes_co2e"])
-        rec = out.setdefault(
-            code, CityRecord(code, row["kommun"].strip(), row["lan"].strip() or None)
-        )
+        rec = out.get(code)
+        if rec is None:
+            name = _text(path, line, "kommun", row["kommun"])
+            rec = out[code] = CityRecord(code, name, (row["lan"] or "").strip() or None)
         per_year = rec.emissions.setdefault(sector, {})
         if year in per_year:
-            raise InputError(path, f"second row for {code} {sector} {year}", line=line)
+            raise InputError(
+                path, f"a second row for {code} {sector} {year}", line=line, key="year"
+            )
         per_year[year] = value
     unknown = [c for c in codes if c not in out]
     if unknown:
-        raise InputError(path, f"no rows for kommun code(s) {', '.join(unknown)}")
+        raise _no_rows(path, unknown, "emissions")
     for rec in out.values():
         years = set().union(*(d.keys() for d in rec.emissions.values()))
         for sector in sector_ids:
             gaps = sorted(years - set(rec.emissions.get(sector, {})))
             if gaps:
                 missing = ", ".join(map(str, gaps))
-                raise InputError(path, f"{rec.code} {rec.name}: no {sector} value for {missing}")
+                raise InputError(
+                    path,
+                    f"{rec.code} {rec.name}: no row for sector {sector} in {missing}; every "
+                    f"sector needs a value (0 if none) in every year",
+                    key="sector_id",
+                )
     return out
 
 
 def add_population(path: Path, records: dict[str, CityRecord]) -> None:
+    """Residents per year, kept from each city's first inventory year on (what per-capita
+    figures and business as usual need)."""
     for line, row in _rows(path, POPULATION_COLUMNS):
-        rec = records.get((row["kommun_code"] or "").strip())
-        if rec is not None:
-            year = _number(path, line, "year", row["year"], integer=True)
-            # kept from the first inventory year on: what per-capita figures and BAU need
-            if year >= min(min(v) for v in rec.emissions.values()):
-                rec.population[year] = _number(
-                    path, line, "population", row["population"], integer=True
-                )
+        code = _code(path, line, row, records)
+        if code is None:
+            continue
+        rec = records[code]
+        year = _year(path, line, row["year"])
+        value = _number(path, line, "population", row["population"], integer=True)
+        if year < min(min(v) for v in rec.emissions.values()):
+            continue
+        if year in rec.population:
+            raise InputError(path, f"a second row for {code} {year}", line=line, key="year")
+        rec.population[year] = value
+    unknown = [c for c, rec in records.items() if not rec.population]
+    if unknown:
+        raise _no_rows(path, unknown, "population")
 
 
 def add_subsectors(
-    path: Path, records: dict[str, CityRecord], names: dict[tuple[str, str], str]
+    path: Path,
+    records: dict[str, CityRecord],
+    names: dict[tuple[str, str], str],
+    sector_ids: tuple[str, ...] | None = None,
 ) -> None:
-    """CO2 by sub-sector, latest year of each city; `names` maps (sector, Swedish name) -> id."""
+    """CO2 by sub-sector, latest year of each city; `names` maps (sector, Swedish name) -> id.
+
+    `sector_id = total` (the municipal total) is skipped; `subsector = Alla` is the sector
+    total, written as `all`. A missing combination means 0, as in the SMHI export.
+    """
+    if sector_ids is None:
+        sector_ids = tuple(sorted({s for s, _ in names}))
     rows: dict[str, dict[int, dict[str, dict[str, float]]]] = {}
+    first_line: dict[tuple[str, int, str], int] = {}
     for line, row in _rows(path, SUBSECTOR_COLUMNS):
-        code = (row["kommun_code"] or "").strip()
-        sector = (row["sector_id"] or "").strip()
-        if code not in records or sector == "total":
+        code = _code(path, line, row, records)
+        if code is None:
             continue
-        name = (row["subsector"] or "").strip()
-        sub = "all" if name == "Alla" else names.get((sector, name))
-        if sub is None:
+        sector = _text(path, line, "sector_id", row["sector_id"])
+        if sector == "total":
+            continue
+        if sector not in sector_ids:
             raise InputError(
                 path,
-                f"unknown sub-sector {name!r} of {sector}; add it to subsectors.csv",
+                f"unknown sector {sector!r}; expected total or one of {', '.join(sector_ids)}",
+                line=line,
+                key="sector_id",
+            )
+        name = _text(path, line, "subsector", row["subsector"])
+        sub = "all" if name == "Alla" else names.get((sector, name))
+        if sub is None:
+            known = sorted(n for s, n in names if s == sector)
+            expected = ", ".join(["Alla", *known])
+            raise InputError(
+                path,
+                f"unknown sub-sector {name!r} of {sector}; expected one of {expected} "
+                f"(or add it to subsectors.csv)",
                 line=line,
                 key="subsector",
             )
-        year = _number(path, line, "year", row["year"], integer=True)
+        year = _year(path, line, row["year"])
         value = _number(path, line, "tonnes_co2", row["tonnes_co2"])
-        rows.setdefault(code, {}).setdefault(year, {}).setdefault(sector, {})[sub] = value
+        per_sector = rows.setdefault(code, {}).setdefault(year, {}).setdefault(sector, {})
+        if sub in per_sector:
+            raise InputError(
+                path, f"a second row for {code} {sector} {name} {year}", line=line, key="subsector"
+            )
+        per_sector[sub] = value
+        first_line.setdefault((code, year, sector), line)
+    unknown = [c for c in records if c not in rows]
+    if unknown:
+        raise _no_rows(path, unknown, "sub-sector")
     for code, by_year in rows.items():
         year = max(by_year)
+        for sector, values in by_year[year].items():
+            if "all" not in values:
+                raise InputError(
+                    path,
+                    f"{code} {sector} {year}: sub-sector rows but no 'Alla' row (the "
+                    f"sector total the shares are taken of)",
+                    line=first_line[(code, year, sector)],
+                    key="subsector",
+                )
         records[code].subsector_year = year
         records[code].subsectors = by_year[year]
 
 
 def add_kommun_metadata(path: Path, records: dict[str, CityRecord]) -> None:
-    for _line, row in _rows(path, KOMMUN_COLUMNS):
-        rec = records.get((row["kommun_code"] or "").strip())
-        if rec is not None:
-            rec.county = (row["lan"] or "").strip() or rec.county
-            rec.cohort = (row["climate_contract_cohort"] or "").strip() or None
-            rec.eu_mission = (row["eu_100_mission_city"] or "").strip().lower() == "true"
+    """County, climate-contract cohort and EU-mission flag from the municipality list."""
+    seen = set()
+    for line, row in _rows(path, KOMMUN_COLUMNS):
+        code = _code(path, line, row, records)
+        if code is None:
+            continue
+        rec = records[code]
+        flag = (row["eu_100_mission_city"] or "").strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise InputError(
+                path,
+                f"expected True or False, got {row['eu_100_mission_city']!r}",
+                line=line,
+                key="eu_100_mission_city",
+            )
+        rec.county = (row["lan"] or "").strip() or rec.county
+        rec.cohort = (row["climate_contract_cohort"] or "").strip() or None
+        rec.eu_mission = flag in _TRUE
+        seen.add(code)
+    unknown = [c for c in records if c not in seen]
+    if unknown:
+        raise _no_rows(path, unknown, "municipality")
 
 
 def _q(text: str) -> str:
@@ -224,9 +409,7 @@ def render_city(
         ]
         for sector in sorted(rec.subsectors):
             values = rec.subsectors[sector]
-            ordered = {"all": values.get("all", 0.0)} | {
-                k: values[k] for k in sorted(values) if k != "all"
-            }
+            ordered = {"all": values["all"]} | {k: values[k] for k in sorted(values) if k != "all"}
             lines.append(
                 f"    {sector}: {{" + ", ".join(f"{k}: {v!r}" for k, v in ordered.items()) + "}"
             )
@@ -265,6 +448,9 @@ def import_baseline(
     Every file is checked before any is written, so a bad CSV leaves the folder as it was.
     """
     data_dir = Path(data_dir)
+    codes = list(dict.fromkeys(c.strip() for c in codes))  # in order, once each
+    if not codes:
+        raise InputError(None, "no kommun code given")
     for code in codes:
         if not (len(code) == 4 and code.isdigit()):
             raise InputError(None, f"kommun code '{code}': expected four digits, e.g. 0123")
@@ -278,7 +464,7 @@ def import_baseline(
     if kommuner_csv is not None:
         add_kommun_metadata(Path(kommuner_csv), records)
     if subsectors_csv is not None:
-        add_subsectors(Path(subsectors_csv), records, subsector_names)
+        add_subsectors(Path(subsectors_csv), records, subsector_names, sector_ids)
     texts = {
         code: render_city(
             records[code],
@@ -288,9 +474,15 @@ def import_baseline(
         )
         for code in codes
     }
+    for text in texts.values():
+        # what is written must load: the checks above should make this never fail
+        CityBaseline.model_validate(yaml.safe_load(text))
     written = []
     for code, text in texts.items():
         path = data_dir / "cities" / f"{code}.yaml"
-        write_atomic(path, text)
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise InputError(path, f"cannot write the file: {exc.strerror or exc}") from None
         written.append(path)
     return written
