@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sim.config.baseline import BaselineData, load_data
 from sim.config.library import Library, apply_library, default_library_dir, load_library
 from sim.config.merge import check_no_removals, merge
+from sim.config.projects import Layout, build_layout
 from sim.config.schema import Scenario, SubsectorShare, central
 from sim.config.validation import to_input_error
 from sim.config.yamlio import Loc, format_key, locate, read_yaml
@@ -40,6 +41,11 @@ class LoadedScenario:
     raw: dict[str, Any]  # the resolved scenario as plain data
     loc: Loc
     inputs_sha256: str
+    layout: Layout
+
+    def fail(self, keys: list[Any], message: str) -> InputError:
+        """An error located at `keys` of the resolved scenario (file, line and key)."""
+        return _Checker(self.raw, self.loc).fail(keys, message)
 
     def city_of(self, ref: str) -> str:
         code = self.data.resolve_city(ref)
@@ -313,6 +319,7 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Loade
             raise _Checker(raw, loc).fail(["data"], f"data folder not found: {data_dir}")
     data = load_data(data_dir)
     cities, sectors, base = _check(raw, loc, scenario, data)
+    layout = build_layout(scenario, data, cities, _Checker(raw, loc).fail)
     return LoadedScenario(
         path=path,
         scenario=scenario,
@@ -324,4 +331,5 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Loade
         raw=raw,
         loc=loc,
         inputs_sha256=_hash_inputs(raw, data, cities),
+        layout=layout,
     )

@@ -144,19 +144,60 @@ class Bau(Strict):
     cities: dict[CityRef, dict[SectorId, Assumptions]] = {}
 
 
+class Need(Strict):
+    """What a project must hold to build: slots of a capacity (held while it builds) and
+    money from a budget (taken when it starts building)."""
+
+    capacity: Id | Annotated[list[Id], Field(min_length=1)] | None = None
+    slots: Annotated[int, Field(ge=1)] = 1  # of each capacity named
+    budget: Id | None = None
+    money: NonNegative | None = None  # currency; default: the project's capex
+
+    @property
+    def capacities(self) -> list[str]:
+        if self.capacity is None:
+            return []
+        return [self.capacity] if isinstance(self.capacity, str) else list(self.capacity)
+
+
 class Rollout(Strict):
     """When a measure takes effect. Times are in years (2027.5 is 1 July 2027).
 
-    It can begin at `start`, then spends `planning` years before `build` years during
-    which its adoption ramps from 0 to 1 along `shape`; it is retired at `end`.
+    It can begin at `start` once every intervention in `after` is complete, then spends
+    `planning` years, waits for what it `needs`, and builds for `build` years during which
+    its adoption ramps from 0 to 1 along `shape`; it is retired at `end`.
     """
 
     start: Annotated[Number, AfterValidator(_year_time)]
+    after: list[str] = []  # intervention ids: `id` (same city) or `id@city`
     planning: NonNegative = 0.0
+    needs: Need | None = None
     build: NonNegative = 1.0
     shape: Literal["linear", "logistic", "step"] = "linear"
     steepness: Annotated[float, Field(gt=0, le=100)] = 10.0
     end: Annotated[Number, AfterValidator(_year_time)] | None = None
+
+
+class Capacity(Strict):
+    """A limited number of projects that can build at once: a city's project office, a
+    national pool of installers shared by several cities."""
+
+    id: Id
+    title: str | None = None
+    slots: Annotated[int, Field(ge=1)]
+    cities: list[CityRef] | Literal["all"]
+    per_city: bool = False  # true: each listed city has its own pool of `slots`
+
+
+class Budget(Strict):
+    """Money for projects, refilled at the start of every year from the base year on."""
+
+    id: Id
+    title: str | None = None
+    per_year: NonNegative  # currency per year
+    carry_over: bool = False  # true: unspent money stays; false: each year starts at per_year
+    cities: list[CityRef] | Literal["all"]
+    per_city: bool = False  # true: each listed city has its own budget of `per_year`
 
 
 class Cost(Strict):
@@ -261,6 +302,8 @@ class Scenario(Strict):
     bau: Bau = Bau()
     interventions: list[Intervention] = []
     removals: list[Removal] = []
+    capacities: list[Capacity] = []
+    budgets: list[Budget] = []
     costs: Costs
     targets: list[Target] = []
 
