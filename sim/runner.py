@@ -51,7 +51,35 @@ def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray) -> np.ndarray:
     return index
 
 
-def run_plan(plan: Plan, theta: np.ndarray | None = None) -> RunResult:
+def rollout_inputs(plan: Plan, theta: np.ndarray, capex: np.ndarray) -> RolloutInputs:
+    """The rollout's inputs for each draw; a budget need without `money` takes the capex."""
+    p, pools = plan.projects, plan.pools
+    money = np.where(p.money == NO_PARAM, capex, _gather(theta, p.money))
+    return RolloutInputs(
+        years=plan.years.astype(float),
+        earliest=_gather(theta, p.start),
+        planning=_gather(theta, p.planning),
+        build=_gather(theta, p.build),
+        end=_gather(theta, p.end, missing=np.inf),
+        shape=p.shape,
+        steepness=p.steepness,
+        group=pools.city_group[p.city],
+        after_ptr=p.after_ptr,
+        after=p.after,
+        money=np.where(p.budget >= 0, money, 0.0),
+        budget=p.budget,
+        capacity_ptr=p.capacity_ptr,
+        capacity=p.capacity,
+        slots=p.slots,
+        capacity_slots=pools.capacity_slots,
+        budget_per_year=_gather(theta, pools.budget_per_year),
+        budget_carry=pools.budget_carry,
+    )
+
+
+def run_plan(
+    plan: Plan, theta: np.ndarray | None = None, rollout_engine: str = "auto"
+) -> RunResult:
     """Evaluate a plan for each row of a design matrix `theta[draw, parameter]`
     (default: one draw at the central values)."""
     if theta is None:
@@ -65,18 +93,17 @@ def run_plan(plan: Plan, theta: np.ndarray | None = None) -> RunResult:
     intensity = _index(plan, plan.intensity, theta)
     e_bau = core.bau_emissions(plan.e0, activity, intensity)
 
-    rollout = run_rollout(
-        RolloutInputs(
-            years=years,
-            earliest=_gather(theta, p.start),
-            planning=_gather(theta, p.planning),
-            build=_gather(theta, p.build),
-            end=_gather(theta, p.end, missing=np.inf),
-            shape=p.shape,
-            steepness=p.steepness,
-        )
-    )
     reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
+    # a project's size: t CO2e/yr it cuts (in the base year) or removes at full adoption
+    size = np.where(
+        p.is_removal,
+        _gather(theta, p.tonnes),
+        reduction * np.where(p.is_removal, 0.0, plan.e0[p.city, np.maximum(p.sector, 0)]),
+    )
+    capex_in = _gather(theta, p.capex) * np.where(p.capex_per_t, size, 1.0)
+    opex_in = _gather(theta, p.opex) * np.where(p.opex_per_t, size, 1.0)
+
+    rollout = run_rollout(rollout_inputs(plan, theta, capex_in), engine=rollout_engine)
     is_red = ~p.is_removal
     emissions, abatement_red = core.apply_interventions(
         e_bau, p.city[is_red], p.sector[is_red], reduction[:, is_red], rollout.adoption[:, is_red]
@@ -86,14 +113,6 @@ def run_plan(plan: Plan, theta: np.ndarray | None = None) -> RunResult:
     removals = _gather(theta, p.tonnes)[..., None] * rollout.adoption
     removals[:, is_red] = 0.0
 
-    # a project's size: t CO2e/yr it cuts (in the base year) or removes at full adoption
-    size = np.where(
-        p.is_removal,
-        _gather(theta, p.tonnes),
-        reduction * np.where(p.is_removal, 0.0, plan.e0[p.city, np.maximum(p.sector, 0)]),
-    )
-    capex_in = _gather(theta, p.capex) * np.where(p.capex_per_t, size, 1.0)
-    opex_in = _gather(theta, p.opex) * np.where(p.opex_per_t, size, 1.0)
     capex, opex = core.project_costs(rollout.adoption, rollout.adoption_before, capex_in, opex_in)
     npv = core.npv(capex + opex, years, plan.base_year, plan.discount_rate)
     trend = core.trend_continuation(plan.observed, plan.hist_years, plan.years)
@@ -112,9 +131,11 @@ def run_plan(plan: Plan, theta: np.ndarray | None = None) -> RunResult:
     )
 
 
-def run_scenario(path: str | Path, data_dir: str | Path | None = None):
+def run_scenario(
+    path: str | Path, data_dir: str | Path | None = None, rollout_engine: str = "auto"
+):
     """Load, plan and run one scenario at its central values; returns an xarray Dataset."""
     from sim.store import to_dataset
 
     plan = build_plan(load_scenario(path, data_dir))
-    return to_dataset(run_plan(plan))
+    return to_dataset(run_plan(plan, rollout_engine=rollout_engine))

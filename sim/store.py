@@ -40,6 +40,12 @@ VARIABLES = {
     "completion": ("year", "actual completion"),
     "wait_capacity": ("yr", "time waited for a capacity slot"),
     "wait_budget": ("yr", "time waited for money from a budget"),
+    "needs_capacity": ("", "capacity pools the project takes slots of, comma-separated"),
+    "needs_budget": ("", "budget the project takes money from"),
+    "wait_after": (
+        "yr",
+        "time waited past the earliest start for the interventions it comes after",
+    ),
 }
 
 
@@ -50,6 +56,19 @@ def _scatter(plan, values: np.ndarray, fill: float) -> np.ndarray:
     out = np.full(shape, fill)
     out[:, p.city, p.intervention] = values
     return out
+
+
+def _needs(plan) -> tuple[np.ndarray, np.ndarray]:
+    """Names of the capacity pools and budget each (city, intervention) needs ("" if none)."""
+    p, pools = plan.projects, plan.pools
+    shape = (len(plan.cities), len(plan.interventions))
+    capacity, budget = np.full(shape, "", dtype=object), np.full(shape, "", dtype=object)
+    for k in range(len(p)):
+        caps = p.capacity[p.capacity_ptr[k] : p.capacity_ptr[k + 1]]
+        capacity[p.city[k], p.intervention[k]] = ",".join(pools.capacity_names[c] for c in caps)
+        if p.budget[k] >= 0:
+            budget[p.city[k], p.intervention[k]] = pools.budget_names[p.budget[k]]
+    return capacity.astype(str), budget.astype(str)
 
 
 def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
@@ -78,6 +97,7 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
         "completion": ro.completion,
         "wait_capacity": ro.wait_capacity,
         "wait_budget": ro.wait_budget,
+        "wait_after": ro.wait_after,
     }
     timing_dims = (dims.DRAW, dims.CITY, dims.INTERVENTION)
     data_vars = {}
@@ -105,6 +125,9 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
     # the observed history and the trend do not depend on the scenario
     for name in ("emissions_observed", "emissions_trend"):
         ds[name] = ds[name].isel({dims.SCENARIO: 0}, drop=True)
+    needs_capacity, needs_budget = _needs(plan)
+    ds["needs_capacity"] = ((dims.CITY, dims.INTERVENTION), needs_capacity)
+    ds["needs_budget"] = ((dims.CITY, dims.INTERVENTION), needs_budget)
     targets = plan.targets
     ds = ds.assign(
         target_threshold=(dims.TARGET, [t.threshold for t in targets]),
@@ -139,6 +162,7 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
             "inputs_sha256": plan.inputs_sha256,
             "seed": "none" if result.seed is None else str(result.seed),
             "sampler": result.sampler,
+            "rollout_engine": ro.engine,
             "created": created or datetime.now(UTC).isoformat(timespec="seconds"),
             "scenario_files": json.dumps(list(plan.files), ensure_ascii=False),
             "currency": plan.currency,

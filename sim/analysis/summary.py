@@ -37,6 +37,20 @@ class TargetOutcome:
 
 
 @dataclass(frozen=True)
+class Delay:
+    """A project that completes more than a year after its plan (medians over draws)."""
+
+    intervention: str
+    planned: float  # completion if nothing had to wait, year
+    actual: float  # completion, year (inf: not within the run)
+    capacity: str  # what it took slots of
+    budget: str  # what it took money from
+    wait_capacity: float  # years
+    wait_budget: float  # years
+    wait_after: float  # years of delay passed on by the interventions it comes after
+
+
+@dataclass(frozen=True)
 class CitySummary:
     code: str
     name: str
@@ -47,6 +61,45 @@ class CitySummary:
     reference_year: int | None
     change: tuple[float, ...]  # scenario vs the first target's reference year
     targets: tuple[TargetOutcome, ...]
+    delays: tuple[Delay, ...] = ()
+
+
+DELAY_SHOWN = 1.0  # years: delays longer than this are listed
+
+
+def _delays(ds: xr.Dataset, code: str) -> tuple[Delay, ...]:
+    if "completion" not in ds:
+        return ()
+    sel = {dims.CITY: code}
+    planned = ds["planned_completion"].sel(sel)
+    actual = ds["completion"].sel(sel)
+    out = []
+    for name in ds[dims.INTERVENTION].values:
+        one = {dims.INTERVENTION: name}
+        p = np.atleast_1d(planned.sel(one).values)
+        if np.isnan(p).all():  # the intervention does not run in this city
+            continue
+        a = np.atleast_1d(actual.sel(one).values)
+        delay = float(np.median(a - p))
+        if not delay > DELAY_SHOWN:
+            continue
+        waits = {
+            v: float(np.median(ds[v].sel(sel).sel(one).values))
+            for v in ("wait_capacity", "wait_budget")
+        }
+        out.append(
+            Delay(
+                intervention=str(name),
+                planned=float(np.median(p)),
+                actual=float(np.median(a)),
+                capacity=str(ds["needs_capacity"].sel(sel).sel(one).item()),
+                budget=str(ds["needs_budget"].sel(sel).sel(one).item()),
+                wait_capacity=waits["wait_capacity"],
+                wait_budget=waits["wait_budget"],
+                wait_after=max(0.0, delay - waits["wait_capacity"] - waits["wait_budget"]),
+            )
+        )
+    return tuple(out)
 
 
 def _median_over_draws(da: xr.DataArray) -> xr.DataArray:
@@ -66,6 +119,33 @@ def _reference(ds: xr.Dataset, city: str, sectors: list[str], year: int) -> floa
     return float(_median_over_draws(proj))
 
 
+def target_values(ds: xr.Dataset, code: str, target: str) -> tuple[float, np.ndarray]:
+    """(emissions of the reference year, emissions in the target year per draw) for one
+    city and target of a single-scenario result, t CO2e/yr, on the target's basis."""
+    tsel = {dims.TARGET: target}
+    sectors = str(ds["target_sectors"].sel(tsel).item()).split(",")
+    year = int(ds["target_year"].sel(tsel))
+    reference = _reference(ds, code, sectors, int(ds["target_reference_year"].sel(tsel)))
+    value = _total(ds, "emissions", sectors).sel({dims.CITY: code, dims.YEAR: year})
+    if str(ds["target_basis"].sel(tsel).item()) == "net":
+        removals = ds["removals"].sum(dims.INTERVENTION)
+        value = value - removals.sel({dims.CITY: code, dims.YEAR: year})
+    return reference, np.atleast_1d(value.values)
+
+
+def targets_met(ds: xr.Dataset) -> np.ndarray:
+    """Per draw: does every city meet every target? (bool [draw])"""
+    if dims.SCENARIO in ds.dims:
+        ds = ds.isel({dims.SCENARIO: 0})
+    met = np.ones(ds.sizes[dims.DRAW], dtype=bool)
+    for code in ds[dims.CITY].values:
+        for t in ds[dims.TARGET].values:
+            threshold = float(ds["target_threshold"].sel({dims.TARGET: t}))
+            reference, value = target_values(ds, str(code), str(t))
+            met &= value <= (1.0 - threshold) * reference
+    return met
+
+
 def summarize(ds: xr.Dataset) -> list[CitySummary]:
     """One summary per city of a single-scenario result."""
     if dims.SCENARIO in ds.dims:
@@ -83,16 +163,9 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
         targets = []
         for t in ds[dims.TARGET].values:
             tsel = {dims.TARGET: t}
-            sectors = str(ds["target_sectors"].sel(tsel).item()).split(",")
             ref_year = int(ds["target_reference_year"].sel(tsel))
-            year = int(ds["target_year"].sel(tsel))
-            basis = str(ds["target_basis"].sel(tsel).item())
             threshold = float(ds["target_threshold"].sel(tsel))
-            reference = _reference(ds, code, sectors, ref_year)
-            value = _total(ds, "emissions", sectors).sel({dims.CITY: code, dims.YEAR: year})
-            if basis == "net":
-                value = value - removals.sel({dims.CITY: code, dims.YEAR: year})
-            value = np.atleast_1d(value.values)
+            reference, value = target_values(ds, code, str(t))
             met = value <= (1.0 - threshold) * reference
             targets.append(
                 TargetOutcome(
@@ -100,8 +173,8 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
                     title=str(ds["target_title"].sel(tsel).item()) or str(t),
                     threshold=threshold,
                     reference_year=ref_year,
-                    year=year,
-                    basis=basis,
+                    year=int(ds["target_year"].sel(tsel)),
+                    basis=str(ds["target_basis"].sel(tsel).item()),
                     reference=reference,
                     value=float(np.median(value)),
                     reduction=float(np.median(reduction_vs_reference(value, reference))),
@@ -130,6 +203,7 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
                 reference_year=ref_year,
                 change=change,
                 targets=tuple(targets),
+                delays=_delays(ds, code),
             )
         )
     return out
@@ -174,5 +248,25 @@ def format_summary(ds: xr.Dataset) -> str:
                 f"{t.year} ({t.basis}): {-100 * t.reduction:+.1f} % "
                 f"(at most {_kt(t.allowed)} kt allowed, {_kt(t.value)} kt projected) -> {verdict}"
             )
+        if s.delays:
+            lines.append(
+                f"  delayed more than {DELAY_SHOWN:g} year (completion planned -> actual):"
+            )
+        for d in s.delays:
+            actual = "not within the run" if not np.isfinite(d.actual) else f"{d.actual:.1f}"
+            waited = []
+            if d.wait_budget > 0:
+                waited.append(f"{_years(d.wait_budget)} for budget {d.budget}")
+            if d.wait_capacity > 0:
+                waited.append(f"{_years(d.wait_capacity)} for capacity {d.capacity}")
+            if d.wait_after > 0:
+                waited.append(f"{_years(d.wait_after)} for interventions it comes after")
+            lines.append(
+                f"    {d.intervention}: {d.planned:.1f} -> {actual}; waited " + ", ".join(waited)
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _years(value: float) -> str:
+    return "forever" if not np.isfinite(value) else f"{value:.1f} yr"

@@ -7,6 +7,10 @@ import argparse
 from sim.errors import CitypathsError
 
 EXIT_USER_ERROR = 2
+ENGINE_HELP = (
+    "how rollout timing is computed: auto (default) picks the closed form or the fast path "
+    "(falling back to simpy where needed); simpy forces the reference model"
+)
 DATA_HELP = "baseline data folder (default: the data the scenario names, else the shipped data)"
 
 

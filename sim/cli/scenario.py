@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli._common import DATA_HELP, EXIT_USER_ERROR
+from sim.cli._common import DATA_HELP, ENGINE_HELP, EXIT_USER_ERROR
 from sim.errors import CitypathsError
 
 
@@ -34,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
     from sim.runner import run_scenario
     from sim.store import write_netcdf
 
-    ds = run_scenario(args.scenario, args.data)
+    ds = run_scenario(args.scenario, args.data, rollout_engine=args.rollout)
     out = None
     if not args.no_save:
         scenario_id = str(ds["scenario"].values[0])
@@ -80,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-save", action="store_true", help="print the summary only")
     p.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    p.add_argument("--rollout", choices=("auto", "fast", "simpy"), default="auto", help=ENGINE_HELP)
     p.set_defaults(func=_run)
 
     p = sub.add_parser(

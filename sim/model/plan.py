@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.config.loader import LoadedScenario
+from sim.config.projects import check_money
 from sim.config.schema import Assumptions, Growth, Range, Removal, Rollout, SubsectorShare, central
 from sim.rollout.shapes import SHAPES
 
@@ -116,6 +117,13 @@ class Projects:
     opex_per_t: np.ndarray  # [project] bool: opex is per t CO2e of full effect
     shape: np.ndarray  # [project] int code, see sim.rollout.shapes.SHAPES
     steepness: np.ndarray  # [project] float, logistic steepness
+    money: np.ndarray  # [project] parameter, SEK taken from the budget (NO_PARAM: capex)
+    budget: np.ndarray  # [project] budget pool, -1 for none
+    slots: np.ndarray  # [project] slots of each capacity it needs
+    after_ptr: np.ndarray  # [project + 1] CSR pointers into `after`
+    after: np.ndarray  # projects each project waits for
+    capacity_ptr: np.ndarray  # [project + 1] CSR pointers into `capacity`
+    capacity: np.ndarray  # capacity pools each project needs, in the order written
 
     def __len__(self) -> int:
         return len(self.city)
@@ -123,6 +131,26 @@ class Projects:
     @property
     def is_removal(self) -> np.ndarray:
         return self.sector == NO_PARAM
+
+
+#: the per-project columns gathered one by one (the CSR pairs are built apart)
+_PROJECT_COLUMNS = tuple(
+    f
+    for f in Projects.__dataclass_fields__
+    if f not in ("after_ptr", "after", "capacity_ptr", "capacity")
+)
+
+
+@dataclass(frozen=True)
+class Pools:
+    """Capacities and budgets as the rollout sees them (one pool per city if per_city)."""
+
+    capacity_names: tuple[str, ...]
+    capacity_slots: np.ndarray  # [capacity pool] int
+    budget_names: tuple[str, ...]
+    budget_per_year: np.ndarray  # [budget pool] parameter, SEK/yr
+    budget_carry: np.ndarray  # [budget pool] bool
+    city_group: np.ndarray  # [city] group of cities that share nothing with the others
 
 
 @dataclass(frozen=True)
@@ -145,6 +173,7 @@ class Plan:
     intervention_kinds: tuple[str, ...]  # "reduction" or "removal"
     intervention_sectors: tuple[str, ...]  # "" for removals
     projects: Projects
+    pools: Pools
     currency: str
     price_year: int
     discount_rate: float
@@ -204,57 +233,74 @@ def _growth_plan(
     return GrowthPlan(rate_param, tuple(paths))
 
 
+def _csr(lists: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    idx = np.asarray([i for x in lists for i in x], dtype=np.int64)
+    return ptr, idx
+
+
 def _projects(loaded: LoadedScenario, table: _ParamTable):
     sc = loaded.scenario
     entries = [*sc.interventions, *sc.removals]
     city_index = {code: i for i, code in enumerate(loaded.cities)}
     sector_index = {s: i for i, s in enumerate(loaded.sectors)}
-    cols: dict[str, list] = {k: [] for k in Projects.__dataclass_fields__}
-    for i, item in enumerate(entries):
+    cols: dict[str, list] = {k: [] for k in _PROJECT_COLUMNS}
+    for spec in loaded.layout.projects:
+        item = entries[spec.entry]
+        code = spec.city
         removal = isinstance(item, Removal)
-        refs = item.city if isinstance(item.city, list) else [item.city]
-        codes = list(loaded.cities) if refs == ["all"] else [loaded.city_of(r) for r in refs]
         ro: Rollout = item.rollout
         cost = item.cost
-        base = f"{'removals' if removal else 'interventions'}.{item.id}"
-        for code in codes:
-            cols["city"].append(city_index[code])
-            cols["intervention"].append(i)
-            if removal:
-                cols["sector"].append(NO_PARAM)
-                cols["scope"].append(NO_PARAM)
-                cols["effect"].append(NO_PARAM)
-                cols["tonnes"].append(table.add(f"{base}.tonnes", item.tonnes, "t CO2e/yr"))
+        base = f"{spec.group}.{item.id}"
+        cols["city"].append(city_index[code])
+        cols["intervention"].append(spec.entry)
+        if removal:
+            cols["sector"].append(NO_PARAM)
+            cols["scope"].append(NO_PARAM)
+            cols["effect"].append(NO_PARAM)
+            cols["tonnes"].append(table.add(f"{base}.tonnes", item.tonnes, "t CO2e/yr"))
+        else:
+            cols["sector"].append(sector_index[item.sector])
+            if isinstance(item.scope, SubsectorShare):
+                share = loaded.data.cities[code].subsector_share(item.sector, item.scope.names)
+                cols["scope"].append(table.add(f"{base}.scope[{code}]", share, "1"))
             else:
-                cols["sector"].append(sector_index[item.sector])
-                if isinstance(item.scope, SubsectorShare):
-                    share = loaded.data.cities[code].subsector_share(item.sector, item.scope.names)
-                    cols["scope"].append(table.add(f"{base}.scope[{code}]", share, "1"))
-                else:
-                    cols["scope"].append(table.add(f"{base}.scope", item.scope, "1"))
-                cols["effect"].append(table.add(f"{base}.effect", item.effect, "1"))
-                cols["tonnes"].append(NO_PARAM)
-            cols["start"].append(table.add(f"{base}.rollout.start", ro.start, "year"))
-            cols["planning"].append(table.add(f"{base}.rollout.planning", ro.planning, "yr"))
-            cols["build"].append(table.add(f"{base}.rollout.build", ro.build, "yr"))
-            cols["end"].append(
-                NO_PARAM if ro.end is None else table.add(f"{base}.rollout.end", ro.end, "year")
-            )
-            for kind, unit in (("capex", "SEK"), ("opex", "SEK/yr")):
-                per_t = getattr(cost, f"{kind}_per_t")
-                if per_t is not None:
-                    cols[kind].append(
-                        table.add(f"{base}.cost.{kind}_per_t", per_t, f"{unit}/(t CO2e/yr)")
-                    )
-                    cols[f"{kind}_per_t"].append(True)
-                else:
-                    total = getattr(cost, kind)
-                    cols[kind].append(table.add(f"{base}.cost.{kind}", total or 0.0, unit))
-                    cols[f"{kind}_per_t"].append(False)
-            cols["shape"].append(SHAPES[ro.shape])
-            cols["steepness"].append(ro.steepness)
+                cols["scope"].append(table.add(f"{base}.scope", item.scope, "1"))
+            cols["effect"].append(table.add(f"{base}.effect", item.effect, "1"))
+            cols["tonnes"].append(NO_PARAM)
+        cols["start"].append(table.add(f"{base}.rollout.start", ro.start, "year"))
+        cols["planning"].append(table.add(f"{base}.rollout.planning", ro.planning, "yr"))
+        cols["build"].append(table.add(f"{base}.rollout.build", ro.build, "yr"))
+        cols["end"].append(
+            NO_PARAM if ro.end is None else table.add(f"{base}.rollout.end", ro.end, "year")
+        )
+        for kind, unit in (("capex", "SEK"), ("opex", "SEK/yr")):
+            per_t = getattr(cost, f"{kind}_per_t")
+            if per_t is not None:
+                cols[kind].append(
+                    table.add(f"{base}.cost.{kind}_per_t", per_t, f"{unit}/(t CO2e/yr)")
+                )
+                cols[f"{kind}_per_t"].append(True)
+            else:
+                total = getattr(cost, kind)
+                cols[kind].append(table.add(f"{base}.cost.{kind}", total or 0.0, unit))
+                cols[f"{kind}_per_t"].append(False)
+        cols["shape"].append(SHAPES[ro.shape])
+        cols["steepness"].append(ro.steepness)
+        need = ro.needs
+        money = need.money if need is not None else None
+        cols["money"].append(
+            NO_PARAM if money is None else table.add(f"{base}.rollout.needs.money", money, "SEK")
+        )
+        cols["budget"].append(spec.budget)
+        cols["slots"].append(spec.slots)
     dtypes = {"steepness": float, "capex_per_t": bool, "opex_per_t": bool}
     arrays = {k: np.asarray(v, dtype=dtypes.get(k, np.int64)) for k, v in cols.items()}
+    arrays["after_ptr"], arrays["after"] = _csr([p.after for p in loaded.layout.projects])
+    arrays["capacity_ptr"], arrays["capacity"] = _csr(
+        [p.capacities for p in loaded.layout.projects]
+    )
     meta = (
         tuple(e.id for e in entries),
         tuple(e.title or e.id for e in entries),
@@ -262,6 +308,47 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
         tuple("" if isinstance(e, Removal) else e.sector for e in entries),
     )
     return Projects(**arrays), meta
+
+
+def _pools(loaded: LoadedScenario, table: _ParamTable) -> Pools:
+    sc, layout = loaded.scenario, loaded.layout
+    budgets = [sc.budgets[p.index] for p in layout.budget_pools]
+    return Pools(
+        capacity_names=tuple(p.name for p in layout.capacity_pools),
+        capacity_slots=np.asarray(
+            [sc.capacities[p.index].slots for p in layout.capacity_pools], dtype=np.int64
+        ),
+        budget_names=tuple(p.name for p in layout.budget_pools),
+        budget_per_year=np.asarray(
+            [table.add(f"budgets.{b.id}.per_year", b.per_year, "SEK/yr") for b in budgets],
+            dtype=np.int64,
+        ),
+        budget_carry=np.asarray([b.carry_over for b in budgets], dtype=bool),
+        city_group=np.asarray(layout.city_group, dtype=np.int64),
+    )
+
+
+def _check_money(loaded: LoadedScenario, plan_e0: np.ndarray, p: Projects, params: Parameters):
+    """Stop before the run if a project needs more money than its budget ever holds."""
+    high = np.where(np.isnan(params.high), params.central, params.high)
+
+    def at(idx: int) -> float:
+        return float(high[idx]) if idx != NO_PARAM else 0.0
+
+    money_high = []
+    for k in range(len(p)):
+        if p.money[k] != NO_PARAM:
+            money_high.append(at(p.money[k]))
+        elif p.capex_per_t[k]:
+            size = (
+                at(p.tonnes[k])
+                if p.sector[k] == NO_PARAM
+                else at(p.scope[k]) * at(p.effect[k]) * plan_e0[p.city[k], p.sector[k]]
+            )
+            money_high.append(at(p.capex[k]) * size)
+        else:
+            money_high.append(at(p.capex[k]))
+    check_money(loaded.layout, loaded.scenario, money_high, loaded.fail)
 
 
 def build_plan(loaded: LoadedScenario) -> Plan:
@@ -294,6 +381,9 @@ def build_plan(loaded: LoadedScenario) -> Plan:
     activity = _growth_plan(loaded, "activity", years, table)
     intensity = _growth_plan(loaded, "intensity", years, table)
     projects, (ids, titles, kinds, sectors) = _projects(loaded, table)
+    pools = _pools(loaded, table)
+    params = table.freeze()
+    _check_money(loaded, e0, projects, params)
     names = {s.id: s.name_en for s in data.sectors}
     targets = tuple(
         TargetSpec(
@@ -318,7 +408,7 @@ def build_plan(loaded: LoadedScenario) -> Plan:
         hist_years=hist_years,
         e0=e0,
         observed=observed,
-        params=table.freeze(),
+        params=params,
         activity=activity,
         intensity=intensity,
         interventions=ids,
@@ -326,6 +416,7 @@ def build_plan(loaded: LoadedScenario) -> Plan:
         intervention_kinds=kinds,
         intervention_sectors=sectors,
         projects=projects,
+        pools=pools,
         currency=sc.costs.currency,
         price_year=sc.costs.price_year,
         discount_rate=sc.costs.discount_rate,
