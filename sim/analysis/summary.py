@@ -62,6 +62,7 @@ class CitySummary:
     change: tuple[float, ...]  # scenario vs the first target's reference year
     targets: tuple[TargetOutcome, ...]
     delays: tuple[Delay, ...] = ()
+    partial_sectors: tuple[str, ...] = ()  # sectors the first target leaves out
 
 
 DELAY_SHOWN = 1.0  # years: delays longer than this are listed
@@ -153,7 +154,6 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
     years = ds[dims.YEAR].values
     shown = tuple(int(y) for y in (years[0], *SUMMARY_YEARS) if years[0] <= y <= years[-1])
     shown = tuple(dict.fromkeys(shown))
-    all_sectors = [str(s) for s in ds[dims.SECTOR].values]
     gross = ds["emissions"].sum(dims.SECTOR)
     removals = ds["removals"].sum(dims.INTERVENTION)
     bau = _median_over_draws(ds["emissions_bau"].sum(dims.SECTOR))
@@ -184,10 +184,16 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
         ref_year = targets[0].reference_year if targets else None
         scen = _median_over_draws(gross.sel({dims.CITY: code}))
         change: tuple[float, ...] = ()
+        left_out: tuple[str, ...] = ()
         if ref_year is not None:
-            ref = _reference(ds, code, all_sectors, ref_year)
+            # on the first target's sectors, so that it agrees with the target line
+            sectors = str(ds["target_sectors"].isel({dims.TARGET: 0}).item()).split(",")
+            counted = _median_over_draws(_total(ds, "emissions", sectors).sel({dims.CITY: code}))
+            ref = _reference(ds, code, sectors, ref_year)
+            left_out = tuple(str(x) for x in ds[dims.SECTOR].values if str(x) not in sectors)
             change = tuple(
-                float(reduction_vs_reference(float(scen.sel({dims.YEAR: y})), ref)) for y in shown
+                float(reduction_vs_reference(float(counted.sel({dims.YEAR: y})), ref))
+                for y in shown
             )
         out.append(
             CitySummary(
@@ -204,6 +210,7 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
                 change=change,
                 targets=tuple(targets),
                 delays=_delays(ds, code),
+                partial_sectors=left_out,
             )
         )
     return out
@@ -234,10 +241,10 @@ def format_summary(ds: xr.Dataset) -> str:
         for label, values in rows:
             lines.append(f"  {label}".ljust(label_width) + "".join(f"{_kt(v):>10}" for v in values))
         if s.reference_year is not None:
-            lines.append(
-                f"  change vs {s.reference_year}".ljust(label_width)
-                + "".join(f"{-100 * c:>9.1f}%" for c in s.change)
-            )
+            label = f"  change vs {s.reference_year}"
+            if s.partial_sectors:
+                label += "*"
+            lines.append(label.ljust(label_width) + "".join(f"{-100 * c:>9.1f}%" for c in s.change))
         for t in s.targets:
             if n_draw > 1:
                 verdict = f"met in {100 * t.p_met:.0f} % of draws"
@@ -248,6 +255,8 @@ def format_summary(ds: xr.Dataset) -> str:
                 f"{t.year} ({t.basis}): {-100 * t.reduction:+.1f} % "
                 f"(at most {_kt(t.allowed)} kt allowed, {_kt(t.value)} kt projected) -> {verdict}"
             )
+        if s.partial_sectors:
+            lines.append(f"  * of the target's sectors (without {', '.join(s.partial_sectors)})")
         if s.delays:
             lines.append(
                 f"  delayed more than {DELAY_SHOWN:g} year (completion planned -> actual):"

@@ -23,7 +23,7 @@ from sim.errors import InputError
 
 EMISSIONS_UNIT = "t CO2e/yr"
 SECTOR_COLUMNS = ("sector_id", "name_sv", "name_en", "gpc_sector")
-SUBSECTOR_COLUMNS = ("sector_id", "subsector_id", "name_sv", "name_en")
+SUBSECTOR_COLUMNS = ("sector_id", "subsector_id", "name_sv", "name_en", "co2_proxy")
 
 KommunCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 
@@ -85,6 +85,9 @@ class Subsector:
     id: str
     name_sv: str
     name_en: str
+    #: is its share of the sector's CO2 a fair proxy for its share of CO2e? (true where
+    #: nearly all the sector's CO2e is CO2: transport, machinery, own heating)
+    co2_proxy: bool
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,14 @@ def read_sectors(path: Path) -> tuple[Sector, ...]:
 
 
 def read_subsectors(path: Path) -> tuple[Subsector, ...]:
-    return tuple(Subsector(*row) for row in _read_table(path, SUBSECTOR_COLUMNS))
+    subsectors = []
+    for i, row in enumerate(_read_table(path, SUBSECTOR_COLUMNS), start=2):
+        if row[4] not in ("true", "false"):
+            raise InputError(
+                path, f"expected true or false, got {row[4]!r}", line=i, key="co2_proxy"
+            )
+        subsectors.append(Subsector(*row[:4], co2_proxy=row[4] == "true"))
+    return tuple(subsectors)
 
 
 def read_city(path: Path, sector_ids: tuple[str, ...]) -> tuple[CityBaseline, object]:

@@ -227,8 +227,15 @@ def _check(
 
 
 def _check_subsectors(check: _Checker, data: BaselineData, item, codes, keys: list[Any]) -> None:
-    known = [s.id for s in data.subsectors if s.sector_id == item.sector]
+    rows = {s.id: s for s in data.subsectors if s.sector_id == item.sector}
+    known = list(rows)
     for name in item.scope.names:
+        if name in rows and not rows[name].co2_proxy:
+            raise check.fail(
+                keys,
+                f"the sub-sector data are CO2 only, which is no proxy for the CO2e of "
+                f"{item.sector} (methane, nitrous oxide, F-gases): give scope as a number",
+            )
         if name not in known:
             expected = ", ".join(known) if known else f"none: {item.sector} has no sub-sectors"
             raise check.fail(

@@ -135,9 +135,10 @@ class Assumptions(Strict):
 
 
 class Bau(Strict):
-    """Business-as-usual assumptions, from general to specific; the most specific that
-    sets `activity` (or `intensity`) wins: cities.<city>.<sector> > cities.<city>.all >
-    sectors.<sector> > default. Unset means no change (index 1)."""
+    """Business-as-usual assumptions. For each city, sector and channel (`activity`,
+    `intensity`) the first of these that sets it wins: cities.<city>.<sector>,
+    sectors.<sector>, cities.<city>.all, default. A sector's own assumption thus outranks a
+    city-wide one; a city overrides a sector only by naming it. Unset means no change."""
 
     default: Assumptions = Assumptions()
     sectors: dict[SectorId, Assumptions] = {}
@@ -204,14 +205,15 @@ class Cost(Strict):
     """Cost of one project (one city) in the scenario's currency and price year.
 
     Give totals (`capex`, `opex`) or amounts per tonne of the project's full effect
-    (`capex_per_t`: currency per t CO2e/yr it cuts or removes at full adoption, in the base
-    year; `opex_per_t`: currency per t CO2e cut or removed), not both of a kind.
+    (`capex_per_t`: currency per t CO2e/yr the project cuts or removes at full adoption,
+    in the base year: its full effect; `opex_per_t`: currency per year per t CO2e/yr of that
+    same full effect, paid in proportion to adoption), not both of a kind.
     """
 
     capex: Number | None = None  # in total, spent as adoption grows
     opex: Number | None = None  # per year at full adoption; negative is a saving
     capex_per_t: Number | None = None  # per t CO2e/yr of full effect
-    opex_per_t: Number | None = None  # per t CO2e cut or removed
+    opex_per_t: Number | None = None  # per year, per t CO2e/yr of full effect
 
     @model_validator(mode="after")
     def _one_of_each(self) -> Cost:

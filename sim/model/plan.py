@@ -192,8 +192,8 @@ def _growth_for(bau: Any, city_key: Any, sector: str, channel: str) -> tuple[str
     city_map: dict[str, Assumptions] = bau.cities.get(city_key, {}) if city_key is not None else {}
     for where, assumptions in (
         (f"cities.{city_key}.{sector}", city_map.get(sector)),
-        (f"cities.{city_key}.all", city_map.get("all")),
         (f"sectors.{sector}", bau.sectors.get(sector)),
+        (f"cities.{city_key}.all", city_map.get("all")),
         ("default", bau.default),
     ):
         growth = getattr(assumptions, channel, None) if assumptions is not None else None
