@@ -51,9 +51,28 @@ def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray) -> np.ndarray:
     return index
 
 
-def rollout_inputs(plan: Plan, theta: np.ndarray, capex: np.ndarray) -> RolloutInputs:
+def project_money(plan: Plan, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(capex in total, opex per year at full adoption) of each project, [draw, project].
+
+    Per-tonne amounts are multiplied by the project's full effect: the t CO2e/yr it cuts
+    (scope x effect x base-year sector emissions) or removes at full adoption."""
+    p = plan.projects
+    reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
+    size = np.where(
+        p.is_removal,
+        _gather(theta, p.tonnes),
+        reduction * np.where(p.is_removal, 0.0, plan.e0[p.city, np.maximum(p.sector, 0)]),
+    )
+    capex = _gather(theta, p.capex) * np.where(p.capex_per_t, size, 1.0)
+    opex = _gather(theta, p.opex) * np.where(p.opex_per_t, size, 1.0)
+    return capex, opex
+
+
+def rollout_inputs(plan: Plan, theta: np.ndarray, capex: np.ndarray | None = None) -> RolloutInputs:
     """The rollout's inputs for each draw; a budget need without `money` takes the capex."""
     p, pools = plan.projects, plan.pools
+    if capex is None:
+        capex = project_money(plan, theta)[0]
     money = np.where(p.money == NO_PARAM, capex, _gather(theta, p.money))
     return RolloutInputs(
         years=plan.years.astype(float),
@@ -94,15 +113,7 @@ def run_plan(
     e_bau = core.bau_emissions(plan.e0, activity, intensity)
 
     reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
-    # a project's size: t CO2e/yr it cuts (in the base year) or removes at full adoption
-    size = np.where(
-        p.is_removal,
-        _gather(theta, p.tonnes),
-        reduction * np.where(p.is_removal, 0.0, plan.e0[p.city, np.maximum(p.sector, 0)]),
-    )
-    capex_in = _gather(theta, p.capex) * np.where(p.capex_per_t, size, 1.0)
-    opex_in = _gather(theta, p.opex) * np.where(p.opex_per_t, size, 1.0)
-
+    capex_in, opex_in = project_money(plan, theta)
     rollout = run_rollout(rollout_inputs(plan, theta, capex_in), engine=rollout_engine)
     is_red = ~p.is_removal
     emissions, abatement_red = core.apply_interventions(

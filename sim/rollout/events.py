@@ -23,7 +23,7 @@ from numba import njit, prange
 from sim.rollout.schedule import RolloutInputs, Timing
 
 # event kinds
-_EARLIEST, _READY, _COMPLETE, _REFILL = 0, 1, 2, 3
+_READY, _COMPLETE, _REFILL = 1, 2, 3
 _NORMAL = 1  # simpy's normal priority; a ready project has NORMAL + 1 + its index
 
 
@@ -36,7 +36,7 @@ def _before(ht, hp, hs, i, j):
     return hs[i] < hs[j]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _swap(ht, hp, hs, hk, ha, i, j):
     ht[i], ht[j] = ht[j], ht[i]
     hp[i], hp[j] = hp[j], hp[i]
@@ -45,7 +45,7 @@ def _swap(ht, hp, hs, hk, ha, i, j):
     ha[i], ha[j] = ha[j], ha[i]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _push(ht, hp, hs, hk, ha, n, t, prio, seq, kind, arg):
     ht[n], hp[n], hs[n], hk[n], ha[n] = t, prio, seq, kind, arg
     i = n
@@ -59,7 +59,7 @@ def _push(ht, hp, hs, hk, ha, n, t, prio, seq, kind, arg):
     return n + 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pop(ht, hp, hs, hk, ha, n):
     """Move the smallest key to position n - 1 and restore the heap on 0..n-2."""
     n -= 1
@@ -77,24 +77,21 @@ def _pop(ht, hp, hs, hk, ha, n):
         i = best
 
 
-@njit(cache=True)
-def _ask_slots(k, now, d, cap, slots, free, qc, qc_head, qc_tail, build, start, completion,
-               ht, hp, hs, hk, ha, h, seq, unstarted):  # fmt: skip
-    """Project k has its money: it takes its slots and starts, or queues for them."""
-    c = cap[k]
-    if c < 0 or (qc_head[c] == qc_tail[c] and free[c] >= slots[k]):
-        if c >= 0:
-            free[c] -= slots[k]
-        start[d, k] = now
-        completion[d, k] = now + build[d, k]
-        h = _push(ht, hp, hs, hk, ha, h, completion[d, k], _NORMAL, seq, _COMPLETE, k)
-        return h, seq + 1, unstarted - 1
-    qc[qc_tail[c]] = k
-    qc_tail[c] += 1
-    return h, seq, unstarted
+@njit(cache=True, inline="always")
+def _refill_until(b, now, level, next_refill, per_year_b, carry_b):
+    """Apply, one by one and with simpy's arithmetic, every yearly refill of budget b up to
+    and including `now`. Refills while nobody waits are applied this way when the budget is
+    next used, so no event is spent on them."""
+    while next_refill[b] <= now:
+        if carry_b:
+            if per_year_b > 0:
+                level[b] += per_year_b
+        elif level[b] < per_year_b:
+            level[b] += per_year_b - level[b]
+        next_refill[b] += 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _simulate(
     d,
     members,
@@ -105,10 +102,9 @@ def _simulate(
     budget,
     cap,
     slots,
-    after_ptr,
+    n_after,
     dependents_ptr,
     dependents,
-    n_after,
     capacity_slots,
     per_year,
     carry,
@@ -122,7 +118,13 @@ def _simulate(
     start,
     completion,
 ):
-    """One (draw, group): fills the timing arrays of the projects in `members`."""
+    """One (draw, group): fills the timing arrays of the projects in `members`.
+
+    Events: READY (priority 2 + project, after everything ordinary at that instant),
+    COMPLETE (only for projects that hold slots or that others wait for) and REFILL (only
+    while someone waits for that budget). A project that needs nothing, waits for nothing
+    and is waited for by nobody is scheduled in closed form.
+    """
     n = members.shape[0]
     n_pool_b = per_year.shape[1]
     n_pool_c = capacity_slots.shape[0]
@@ -131,14 +133,10 @@ def _simulate(
         t0 = min(t0, earliest[d, members[i]])
     t0 = math.floor(t0)
 
-    # state: per project (global index), per pool; queues are FIFO slices per pool
-    pending = np.empty(n, np.int64)
-    passed = np.zeros(n, np.bool_)
-    local = np.full(earliest.shape[1], -1, np.int64)
-    for i in range(n):
-        local[members[i]] = i
-        pending[i] = n_after[members[i]]
+    pending = np.zeros(earliest.shape[1], np.int64)  # dependencies not yet complete
     level = np.zeros(n_pool_b)
+    next_refill = np.full(n_pool_b, t0 + (base - t0) if base > t0 else t0)
+    refill_due = np.zeros(n_pool_b, np.bool_)  # a REFILL event is in the heap
     free = capacity_slots.copy()
     qb = np.empty(queue_offset_b[n_pool_b], np.int64)
     qb_head = queue_offset_b[:n_pool_b].copy()
@@ -147,7 +145,6 @@ def _simulate(
     qc_head = queue_offset_c[:n_pool_c].copy()
     qc_tail = queue_offset_c[:n_pool_c].copy()
 
-    # the heap: each project has at most one event at a time, plus one refill per budget
     size = n + n_pool_b + 1
     ht = np.empty(size)
     hp = np.empty(size, np.int64)
@@ -156,73 +153,59 @@ def _simulate(
     ha = np.empty(size, np.int64)
     h = 0
     seq = 0
-    used_b = np.zeros(n_pool_b, np.bool_)
+    unstarted = 0
     for i in range(n):
         k = members[i]
-        if budget[k] >= 0:
-            used_b[budget[k]] = True
-    for b in range(n_pool_b):  # budgets first, in the order they are declared
-        if used_b[b]:
-            t = t0 + (base - t0) if base > t0 else t0
-            h = _push(ht, hp, hs, hk, ha, h, t, _NORMAL, seq, _REFILL, b)
+        e = earliest[d, k]  # = t0 + (e - t0) exactly: both are years of similar size
+        needs = (budget[k] >= 0 and money[d, k] > 0) or cap[k] >= 0
+        waited_for = dependents_ptr[k + 1] > dependents_ptr[k]
+        pending[k] = n_after[k]
+        if not needs and n_after[k] == 0 and not waited_for:
+            plan_start[d, k] = e
+            ready[d, k] = e + planning[d, k]
+            money_time[d, k] = ready[d, k]
+            start[d, k] = ready[d, k]
+            completion[d, k] = ready[d, k] + build[d, k]
+            continue
+        unstarted += 1
+        if n_after[k] == 0:
+            plan_start[d, k] = e
+            h = _push(ht, hp, hs, hk, ha, h, e + planning[d, k], _NORMAL + 1 + k, seq, _READY, k)
             seq += 1
-    for i in range(n):
-        k = members[i]
-        e = earliest[d, k]
-        t = t0 + (e - t0) if e > t0 else t0
-        h = _push(ht, hp, hs, hk, ha, h, t, _NORMAL, seq, _EARLIEST, k)
-        seq += 1
 
-    unstarted = n
     while h > 0 and unstarted > 0:
         h = _pop(ht, hp, hs, hk, ha, h)
         now, kind, arg = ht[h], hk[h], ha[h]
         if now >= t_max:
             break
-        if kind == _EARLIEST:
-            i = local[arg]
-            passed[i] = True
-            if pending[i] == 0:
-                plan_start[d, arg] = now
-                h = _push(
-                    ht,
-                    hp,
-                    hs,
-                    hk,
-                    ha,
-                    h,
-                    now + planning[d, arg],
-                    _NORMAL + 1 + arg,
-                    seq,
-                    _READY,
-                    arg,
-                )
-                seq += 1
-        elif kind == _READY:
+        if kind == _READY:
             ready[d, arg] = now
             b = budget[arg]
             if b >= 0 and money[d, arg] > 0:
+                _refill_until(b, now, level, next_refill, per_year[d, b], carry[b])
                 if qb_head[b] == qb_tail[b] and level[b] >= money[d, arg]:
                     level[b] -= money[d, arg]
                     money_time[d, arg] = now
                     h, seq, unstarted = _ask_slots(arg, now, d, cap, slots, free, qc, qc_head,
-                        qc_tail, build, start, completion, ht, hp, hs, hk, ha, h, seq,
-                        unstarted)  # fmt: skip
+                        qc_tail, build, start, completion, dependents_ptr, ht, hp, hs, hk, ha,
+                        h, seq, unstarted)  # fmt: skip
                 else:
                     qb[qb_tail[b]] = arg
                     qb_tail[b] += 1
+                    if not refill_due[b] and next_refill[b] < t_max:
+                        # refills at one instant go in the order the budgets are declared
+                        h = _push(ht, hp, hs, hk, ha, h, next_refill[b], _NORMAL, b - n_pool_b,
+                                  _REFILL, b)  # fmt: skip
+                        refill_due[b] = True
             else:
                 money_time[d, arg] = now
                 h, seq, unstarted = _ask_slots(arg, now, d, cap, slots, free, qc, qc_head,
-                    qc_tail, build, start, completion, ht, hp, hs, hk, ha, h, seq,
-                    unstarted)  # fmt: skip
+                    qc_tail, build, start, completion, dependents_ptr, ht, hp, hs, hk, ha, h,
+                    seq, unstarted)  # fmt: skip
         elif kind == _REFILL:
             b = arg
-            if carry[b]:
-                if per_year[d, b] > 0:
-                    level[b] += per_year[d, b]
-            elif level[b] < per_year[d, b]:
-                level[b] += per_year[d, b] - level[b]
+            refill_due[b] = False
+            _refill_until(b, now, level, next_refill, per_year[d, b], carry[b])
             # grant in queue order; each grantee asks for slots before the next is served
             while qb_head[b] < qb_tail[b] and level[b] >= money[d, qb[qb_head[b]]]:
                 k = qb[qb_head[b]]
@@ -230,51 +213,66 @@ def _simulate(
                 level[b] -= money[d, k]
                 money_time[d, k] = now
                 h, seq, unstarted = _ask_slots(k, now, d, cap, slots, free, qc, qc_head,
-                    qc_tail, build, start, completion, ht, hp, hs, hk, ha, h, seq,
-                    unstarted)  # fmt: skip
-            if now + 1.0 < t_max:
-                h = _push(ht, hp, hs, hk, ha, h, now + 1.0, _NORMAL, seq, _REFILL, b)
-                seq += 1
+                    qc_tail, build, start, completion, dependents_ptr, ht, hp, hs, hk, ha, h,
+                    seq, unstarted)  # fmt: skip
+            if qb_head[b] < qb_tail[b] and next_refill[b] < t_max:
+                h = _push(ht, hp, hs, hk, ha, h, next_refill[b], _NORMAL, b - n_pool_b,
+                          _REFILL, b)  # fmt: skip
+                refill_due[b] = True
         else:  # _COMPLETE: release the slots, serve the queue, wake dependents
             c = cap[arg]
             if c >= 0:
                 free[c] += slots[arg]
                 while qc_head[c] < qc_tail[c] and free[c] >= slots[qc[qc_head[c]]]:
                     k = qc[qc_head[c]]
-                    free[c] -= slots[k]
                     qc_head[c] += 1
-                    start[d, k] = now
-                    completion[d, k] = now + build[d, k]
-                    unstarted -= 1
-                    h = _push(ht, hp, hs, hk, ha, h, completion[d, k], _NORMAL, seq, _COMPLETE, k)
-                    seq += 1
+                    free[c] -= slots[k]
+                    h, seq, unstarted = _start(k, now, d, cap, build, start, completion,
+                        dependents_ptr, ht, hp, hs, hk, ha, h, seq, unstarted)  # fmt: skip
             for p in range(dependents_ptr[arg], dependents_ptr[arg + 1]):
                 j = dependents[p]
-                i = local[j]
-                if i >= 0:
-                    pending[i] -= 1
-                    if pending[i] == 0 and passed[i]:
-                        plan_start[d, j] = now
-                        h = _push(
-                            ht,
-                            hp,
-                            hs,
-                            hk,
-                            ha,
-                            h,
-                            now + planning[d, j],
-                            _NORMAL + 1 + j,
-                            seq,
-                            _READY,
-                            j,
-                        )
-                        seq += 1
+                pending[j] -= 1
+                if pending[j] == 0:
+                    # planning begins at the later of its earliest start and this completion
+                    begin = max(earliest[d, j], now)
+                    plan_start[d, j] = begin
+                    h = _push(ht, hp, hs, hk, ha, h, begin + planning[d, j], _NORMAL + 1 + j,
+                              seq, _READY, j)  # fmt: skip
+                    seq += 1
+
+
+@njit(cache=True, inline="always")
+def _start(k, now, d, cap, build, start, completion, dependents_ptr, ht, hp, hs, hk, ha, h,
+           seq, unstarted):  # fmt: skip
+    """Project k starts building; its completion is an event only if it frees slots or
+    others wait for it."""
+    start[d, k] = now
+    completion[d, k] = now + build[d, k]
+    if cap[k] >= 0 or dependents_ptr[k + 1] > dependents_ptr[k]:
+        h = _push(ht, hp, hs, hk, ha, h, completion[d, k], _NORMAL, seq, _COMPLETE, k)
+        seq += 1
+    return h, seq, unstarted - 1
+
+
+@njit(cache=True, inline="always")
+def _ask_slots(k, now, d, cap, slots, free, qc, qc_head, qc_tail, build, start, completion,
+               dependents_ptr, ht, hp, hs, hk, ha, h, seq, unstarted):  # fmt: skip
+    """Project k has its money: it takes its slots and starts, or queues for them."""
+    c = cap[k]
+    if c < 0 or (qc_head[c] == qc_tail[c] and free[c] >= slots[k]):
+        if c >= 0:
+            free[c] -= slots[k]
+        return _start(k, now, d, cap, build, start, completion, dependents_ptr, ht, hp, hs,
+                      hk, ha, h, seq, unstarted)  # fmt: skip
+    qc[qc_tail[c]] = k
+    qc_tail[c] += 1
+    return h, seq, unstarted
 
 
 @njit(cache=True, parallel=True)
 def _run_all(
-    group_ptr, group_members, earliest, planning, build, money, budget, cap, slots, after_ptr,
-    dependents_ptr, dependents, n_after, capacity_slots, per_year, carry, queue_offset_b,
+    group_ptr, group_members, earliest, planning, build, money, budget, cap, slots, n_after,
+    dependents_ptr, dependents, capacity_slots, per_year, carry, queue_offset_b,
     queue_offset_c, base, t_max, plan_start, ready, money_time, start, completion,
 ):  # fmt: skip
     n_draw = earliest.shape[0]
@@ -284,8 +282,8 @@ def _run_all(
         g = job % n_group
         members = group_members[group_ptr[g] : group_ptr[g + 1]]
         _simulate(
-            d, members, earliest, planning, build, money, budget, cap, slots, after_ptr,
-            dependents_ptr, dependents, n_after, capacity_slots, per_year, carry,
+            d, members, earliest, planning, build, money, budget, cap, slots, n_after,
+            dependents_ptr, dependents, capacity_slots, per_year, carry,
             queue_offset_b, queue_offset_c, base, t_max, plan_start, ready, money_time,
             start, completion,
         )  # fmt: skip
@@ -330,10 +328,9 @@ def schedule_fast(inp: RolloutInputs) -> Timing:
         budget.astype(np.int64),
         cap,
         slots.astype(np.int64),
-        after_ptr.astype(np.int64),
+        np.diff(after_ptr).astype(np.int64),
         dependents_ptr.astype(np.int64),
         dependents,
-        np.diff(after_ptr).astype(np.int64),
         inp.capacity_slots.astype(np.int64),
         f64(per_year),
         inp.budget_carry.astype(np.bool_),

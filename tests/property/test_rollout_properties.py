@@ -36,9 +36,10 @@ def schedules(draw):
         after.append(
             sorted(set(draw(st.lists(st.sampled_from(earlier), max_size=2)))) if earlier else []
         )
-    # money never above what a budget without carry-over holds in a year
+    # 120 is more than any budget without carry-over ever holds: such a project never
+    # starts (the loader rejects it; the engines must still agree on it)
     money = np.array(
-        [[draw(st.sampled_from([0.0, 10.0, 20.0])) for _ in range(k)] for _ in range(n_draw)]
+        [[draw(st.sampled_from([0.0, 10.0, 20.0, 120.0])) for _ in range(k)] for _ in range(n_draw)]
     )
     grid = lambda strategy: np.array(  # noqa: E731
         [[draw(strategy) for _ in range(k)] for _ in range(n_draw)]
