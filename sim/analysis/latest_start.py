@@ -28,10 +28,14 @@ class LatestStart:
     met_without: bool  # the targets are met even if it never starts
 
 
-def latest_starts(plan: Plan, rollout_engine: str = "auto") -> list[LatestStart]:
-    if not plan.targets:
-        raise ValueError("the scenario has no targets")
-    last = max(t.year for t in plan.targets)
+def latest_starts(
+    plan: Plan, rollout_engine: str = "auto", targets: list[str] | None = None
+) -> list[LatestStart]:
+    """The latest start of each intervention that meets every target (or those named)."""
+    chosen = [t for t in plan.targets if targets is None or t.id in targets]
+    if not chosen:
+        raise ValueError("no target to meet")
+    last = max(t.year for t in chosen)
     candidates = np.arange(plan.base_year, last + 1, dtype=float)
     never = float(plan.years[-1]) + 1000.0  # a start after the run: as if it never starts
     central = plan.params.central_design()
@@ -41,7 +45,8 @@ def latest_starts(plan: Plan, rollout_engine: str = "auto") -> list[LatestStart]
         column = int(plan.projects.start[members[0]])
         theta = np.repeat(central, len(candidates) + 1, axis=0)
         theta[:, column] = np.append(candidates, never)
-        met = targets_met(to_dataset(run_plan(plan, theta, rollout_engine=rollout_engine)))
+        result = to_dataset(run_plan(plan, theta, rollout_engine=rollout_engine))
+        met = targets_met(result, only=targets)
         ok = np.flatnonzero(met[:-1])
         cities = tuple(plan.city_names[c] for c in plan.projects.city[members])
         out.append(
@@ -56,9 +61,10 @@ def latest_starts(plan: Plan, rollout_engine: str = "auto") -> list[LatestStart]
     return out
 
 
-def format_latest_starts(rows: list[LatestStart], last_target_year: int) -> str:
+def format_latest_starts(rows: list[LatestStart], last_target_year: int, targets: str) -> str:
     width = max([len(r.intervention) for r in rows] + [12])
-    lines = [f"{'intervention'.ljust(width)}  {'start':>7}  latest start that meets the targets"]
+    lines = [f"Targets: {targets}"]
+    lines.append(f"{'intervention'.ljust(width)}  {'start':>7}  latest start that meets them")
     for r in rows:
         if r.met_without:
             verdict = "any: the targets are met even if it never starts"

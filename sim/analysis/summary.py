@@ -134,13 +134,15 @@ def target_values(ds: xr.Dataset, code: str, target: str) -> tuple[float, np.nda
     return reference, np.atleast_1d(value.values)
 
 
-def targets_met(ds: xr.Dataset) -> np.ndarray:
-    """Per draw: does every city meet every target? (bool [draw])"""
+def targets_met(ds: xr.Dataset, only: list[str] | None = None) -> np.ndarray:
+    """Per draw: does every city meet every target (or the targets named in `only`)?
+    (bool [draw])"""
     if dims.SCENARIO in ds.dims:
         ds = ds.isel({dims.SCENARIO: 0})
     met = np.ones(ds.sizes[dims.DRAW], dtype=bool)
+    chosen = [t for t in ds[dims.TARGET].values if only is None or str(t) in only]
     for code in ds[dims.CITY].values:
-        for t in ds[dims.TARGET].values:
+        for t in chosen:
             threshold = float(ds["target_threshold"].sel({dims.TARGET: t}))
             reference, value = target_values(ds, str(code), str(t))
             met &= value <= (1.0 - threshold) * reference

@@ -16,8 +16,16 @@ def _latest_start(args: argparse.Namespace) -> int:
     plan = build_plan(load_scenario(args.scenario, args.data))
     if not plan.targets:
         raise CitypathsError(f"{args.scenario}: the scenario has no targets to meet")
-    rows = latest_starts(plan, rollout_engine=args.rollout)
-    print(format_latest_starts(rows, max(t.year for t in plan.targets)), end="")
+    known = [t.id for t in plan.targets]
+    for name in args.target or ():
+        if name not in known:
+            raise CitypathsError(
+                f"--target {name}: the scenario has no such target; it has: {', '.join(known)}"
+            )
+    chosen = [t for t in plan.targets if not args.target or t.id in args.target]
+    rows = latest_starts(plan, rollout_engine=args.rollout, targets=args.target)
+    text = format_latest_starts(rows, max(t.year for t in chosen), ", ".join(t.id for t in chosen))
+    print(text, end="")
     return 0
 
 
@@ -26,9 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "latest-start",
         help="the latest start of each intervention that still meets the targets",
         description="For each intervention, with everything else unchanged, the latest whole "
-        "start year that still meets every target of the scenario in every city.",
+        "start year (from the base year to the last target year) that still meets every "
+        "target of the scenario, or those named with --target, in every city.",
     )
     p.add_argument("scenario", metavar="SCENARIO.yaml", help="scenario file")
+    p.add_argument(
+        "--target",
+        metavar="ID",
+        action="append",
+        help="meet only this target (repeat for several; default: every target)",
+    )
     p.add_argument("--data", metavar="DIR", help=DATA_HELP)
     p.add_argument("--rollout", choices=("auto", "fast", "simpy"), default="auto", help=ENGINE_HELP)
     p.set_defaults(func=_latest_start)

@@ -43,7 +43,8 @@ def test_latest_start(write_scenario, capsys):
     Testby (1990: 3000 t) meets its target (1500 t) without any measure."""
     assert main(["latest-start", str(write_scenario(SCENARIO))]) == 0
     out = capsys.readouterr().out
-    rows = {line.split()[0]: line for line in out.splitlines()[1:-1]}
+    assert out.startswith("Targets: half\n")
+    rows = {line.split()[0]: line for line in out.splitlines()[2:-1]}
     assert "2028" in rows["b"].split("2025.0", 1)[1]
     assert "even if it never starts" in rows["a"]
     assert "even if it never starts" in rows["c"]
@@ -56,6 +57,19 @@ def test_latest_start_when_the_target_cannot_be_met(write_scenario, capsys):
     )
     assert main(["latest-start", str(write_scenario(text))]) == 0
     assert "cannot meet the target even at the earliest start" in capsys.readouterr().out
+
+
+def test_latest_start_for_one_target(write_scenario, capsys):
+    text = SCENARIO + (
+        "targets:\n  - {id: deep, threshold: 0.95, reference_year: 1990, year: 2030}\n"
+    )
+    path = str(write_scenario(text))
+    assert main(["latest-start", path, "--target", "half"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Targets: half\n")
+    assert "cannot meet" not in out
+    assert main(["latest-start", path, "--target", "nope"]) == 2
+    assert "no such target; it has: half, deep" in capsys.readouterr().err
 
 
 def test_cycle_is_a_user_error(write_scenario, capsys):

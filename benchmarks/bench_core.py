@@ -1,0 +1,71 @@
+"""Emissions kernel benchmark: BAU and interventions against a numpy copy of the same bytes.
+
+    python benchmarks/bench_core.py [--draws 10000] [--repeat 5]
+
+Runs the core on the all-23 contract scenario (23 cities, 9 sectors, 27 years, 331
+projects) for `--draws` draws and reports its time as a multiple of copying an array of
+the size of its output (the memory-bandwidth floor measured in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim import core
+from sim.config.loader import load_scenario
+from sim.model.plan import build_plan
+from sim.rollout.schedule import run_rollout
+from sim.runner import _index, rollout_inputs
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "all23" / "contract.yaml"
+
+
+def timed(fn, repeat):
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    plan = build_plan(load_scenario(SCENARIO))
+    rng = np.random.default_rng(1)
+    p = plan.params
+    theta = np.repeat(p.central_design(), args.draws, axis=0)
+    unc = ~np.isnan(p.low)
+    theta[:, unc] = rng.uniform(p.low[unc], p.high[unc], (args.draws, unc.sum()))
+    proj = plan.projects
+    red = ~proj.is_removal
+    activity, intensity = _index(plan, plan.activity, theta), _index(plan, plan.intensity, theta)
+    adoption = run_rollout(rollout_inputs(plan, theta)).adoption[:, red]
+    reduction = theta[:, proj.scope[red]] * theta[:, proj.effect[red]]
+
+    def kernel():
+        e_bau = core.bau_emissions(plan.e0, activity, intensity)
+        core.apply_interventions(e_bau, proj.city[red], proj.sector[red], reduction, adoption)
+
+    out = np.empty_like(activity)
+    t_kernel = timed(kernel, args.repeat)
+    t_copy = timed(lambda: np.copyto(out, activity), args.repeat)
+    cells = activity.size
+    print(
+        f"draws {args.draws}: {cells:,} (draw, city, sector, year) cells, {out.nbytes / 1e9:.2f} GB"
+    )
+    print(f"kernel: {statistics.median(t_kernel):.3f} s (min {min(t_kernel):.3f})")
+    print(f"copy of one output array: {statistics.median(t_copy):.3f} s")
+    print(f"kernel / copy: {statistics.median(t_kernel) / statistics.median(t_copy):.1f}x")
+
+
+if __name__ == "__main__":
+    main()
