@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
+from common import sample, timed
 
 from sim import core
 from sim.config.loader import load_scenario
@@ -25,26 +25,13 @@ from sim.runner import _index, rollout_inputs
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "all23" / "contract.yaml"
 
 
-def timed(fn, repeat):
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     plan = build_plan(load_scenario(SCENARIO))
-    rng = np.random.default_rng(1)
-    p = plan.params
-    theta = np.repeat(p.central_design(), args.draws, axis=0)
-    unc = ~np.isnan(p.low)
-    theta[:, unc] = rng.uniform(p.low[unc], p.high[unc], (args.draws, unc.sum()))
+    theta = sample(plan, args.draws, seed=1)
     proj = plan.projects
     red = ~proj.is_removal
     activity, intensity = _index(plan, plan.activity, theta), _index(plan, plan.intensity, theta)

@@ -27,12 +27,12 @@ import argparse
 import os
 import platform
 import statistics
-import time
 from pathlib import Path
 
 import numba
 import numpy as np
 import simpy
+from common import sample, timed
 
 from sim import core
 from sim.config.loader import load_scenario
@@ -57,26 +57,6 @@ class CountingEnvironment(simpy.Environment):
     def step(self) -> None:
         self.processed += 1
         super().step()
-
-
-def sample(plan, n_draw: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    p = plan.params
-    theta = np.repeat(p.central_design(), n_draw, axis=0)
-    uncertain = ~np.isnan(p.low)
-    theta[:, uncertain] = rng.uniform(
-        p.low[uncertain], p.high[uncertain], (n_draw, uncertain.sum())
-    )
-    return theta
-
-
-def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
 
 
 def bare_simpy(n_proc: int, events_per_proc: int, seed: int) -> int:
