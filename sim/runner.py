@@ -51,13 +51,17 @@ def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray) -> np.ndarray:
     return index
 
 
-def project_money(plan: Plan, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def project_money(
+    plan: Plan, theta: np.ndarray, reduction: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(capex in total, opex per year at full adoption) of each project, [draw, project].
 
     Per-tonne amounts are multiplied by the project's full effect: the t CO2e/yr it cuts
-    (scope x effect x base-year sector emissions) or removes at full adoption."""
+    (scope x effect x base-year sector emissions) or removes at full adoption. `reduction`
+    (scope x effect) is computed if not given."""
     p = plan.projects
-    reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
+    if reduction is None:
+        reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
     size = np.where(
         p.is_removal,
         _gather(theta, p.tonnes),
@@ -113,7 +117,7 @@ def run_plan(
     e_bau = core.bau_emissions(plan.e0, activity, intensity)
 
     reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
-    capex_in, opex_in = project_money(plan, theta)
+    capex_in, opex_in = project_money(plan, theta, reduction)
     rollout = run_rollout(rollout_inputs(plan, theta, capex_in), engine=rollout_engine)
     is_red = ~p.is_removal
     emissions, abatement_red = core.apply_interventions(

@@ -17,9 +17,9 @@ b * H(1) + (x - s - b) after it, where H is the integral of g from 0:
 
 A build of zero years is a step at `s` for every shape.
 
-`level` and `cumulative` are the vectorized forms (for tests and plots); `yearly_mean`
-evaluates the same formulas cell by cell in compiled code, which is what a Monte Carlo
-batch needs.
+`level` is the level itself, vectorized (for tests and plots); `yearly_mean` evaluates the
+integral formulas above cell by cell in compiled code, which is what a Monte Carlo batch
+needs. The tests check it against numerical integration of `level`.
 """
 
 from __future__ import annotations
@@ -46,15 +46,6 @@ def ramp_level(u: np.ndarray, shape: np.ndarray, k: np.ndarray) -> np.ndarray:
     return np.where(shape == LINEAR, u, np.where(shape == LOGISTIC, logistic, step))
 
 
-def ramp_integral(u: np.ndarray, shape: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """H(u) = integral of g from 0 to u, for u in [0, 1] (clipped outside)."""
-    u = np.clip(u, 0.0, 1.0)
-    lo, hi = _sigmoid(-0.5 * k), _sigmoid(0.5 * k)
-    softplus = np.logaddexp(0.0, k * (u - 0.5)) - np.logaddexp(0.0, -0.5 * k)
-    logistic = (softplus / k - u * lo) / (hi - lo)
-    return np.where(shape == LINEAR, 0.5 * u * u, np.where(shape == LOGISTIC, logistic, 0.0))
-
-
 def level(x, start, build, shape, k, end=np.inf):
     """Adoption level at time x (broadcasting); used by tests and plots."""
     x, start, build = np.asarray(x, float), np.asarray(start, float), np.asarray(build, float)
@@ -62,16 +53,6 @@ def level(x, start, build, shape, k, end=np.inf):
     during = ramp_level((x - start) / safe_b, shape, k)
     out = np.where(x < start, 0.0, np.where(x >= start + build, 1.0, during))
     return np.where(x >= end, 0.0, out)
-
-
-def cumulative(x, start, build, shape, k):
-    """G(x): integral of the level (without retirement) from the distant past to x."""
-    safe_b = np.where(build > 0, build, 1.0)
-    u = (x - start) / safe_b
-    full = np.where(build > 0, build * ramp_integral(np.ones_like(u), shape, k), 0.0)
-    during = np.where(build > 0, build * ramp_integral(u, shape, k), 0.0)
-    after = full + (x - start - build)
-    return np.where(x <= start, 0.0, np.where(x >= start + build, after, during))
 
 
 @njit(cache=True, inline="always")
@@ -86,7 +67,7 @@ def _softplus(x):
 
 @njit(cache=True)
 def _cumulative1(x, s, b, shape, k):
-    """G(x) for one project: the scalar twin of `cumulative`."""
+    """G(x) for one project: the integral of its level (without retirement) up to x."""
     if x <= s:
         return 0.0
     if x >= s + b:
