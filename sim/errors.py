@@ -46,3 +46,8 @@ class InputError(CitypathsError):
 
 class PlanError(CitypathsError):
     """A scenario that is valid on its own but cannot be run (e.g. a need never met)."""
+
+
+class EngineError(CitypathsError, ValueError):
+    """An engine was asked for what it does not cover (e.g. the rollout fast path for a
+    project that needs several capacities)."""

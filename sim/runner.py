@@ -40,6 +40,8 @@ class RunResult:
 
 def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndarray:
     """theta[:, idx] with `missing` where idx is NO_PARAM; shape [draw, *idx.shape]."""
+    if theta.shape[1] == 0:  # a plan without a single number that could vary
+        return np.full((theta.shape[0], *idx.shape), missing)
     out = theta[:, np.where(idx == NO_PARAM, 0, idx)]
     return np.where(idx == NO_PARAM, missing, out) if (idx == NO_PARAM).any() else out
 

@@ -7,6 +7,7 @@ from the measure's values and overrides what it writes, merged as `extends:` mer
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,13 +42,19 @@ class Library:
 
 
 def default_library_dir() -> Path | None:
-    from sim.config.baseline import default_data_dir
-
-    try:
-        candidate = default_data_dir().parent / "library"
-    except InputError:
-        return None
-    return candidate if candidate.is_dir() else None
+    """The shipped library: `$CITYPATHS_LIBRARY`, else the copy installed with the package,
+    else `scenarios/library` of the source tree. (`$CITYPATHS_DATA` does not move it.)"""
+    env = os.environ.get("CITYPATHS_LIBRARY")
+    if env:
+        return Path(env)
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (
+        package / "_shipped" / "scenarios" / "library",
+        package.parent / "scenarios" / "library",
+    ):
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 @cache

@@ -158,9 +158,16 @@ def _check(
     # BAU keys
     for sid in sc.bau.sectors:
         sector(sid, ["bau", "sectors", sid], sectors)
+    bau_cities: dict[str, Any] = {}
     for ref, per_sector in sc.bau.cities.items():
         key = next(k for k in raw["bau"]["cities"] if str(k) == ref)
-        city(ref, ["bau", "cities", key], ctuple)
+        code = city(ref, ["bau", "cities", key], ctuple)
+        if code in bau_cities:
+            raise check.fail(
+                ["bau", "cities", key],
+                f"{data.cities[code].name} is already given as '{bau_cities[code]}'",
+            )
+        bau_cities[code] = key
         for sid in per_sector:
             if sid != "all":
                 sector(sid, ["bau", "cities", key, sid], sectors)
@@ -177,14 +184,15 @@ def _check(
             ids[item.id] = [group, i]
             refs = item.city if isinstance(item.city, list) else [item.city]
             if refs != ["all"]:
+                listed: list[str] = []
                 for j, ref in enumerate(refs):
-                    city(
-                        ref,
-                        [group, i, "city", j]
-                        if isinstance(item.city, list)
-                        else [group, i, "city"],
-                        ctuple,
+                    keys = (
+                        [group, i, "city", j] if isinstance(item.city, list) else [group, i, "city"]
                     )
+                    code = city(ref, keys, ctuple)
+                    if code in listed:
+                        raise check.fail(keys, f"city '{ref}' is listed twice")
+                    listed.append(code)
             codes = list(ctuple) if refs == ["all"] else [data.resolve_city(r) for r in refs]
             if group == "interventions":
                 sector(item.sector, [group, i, "sector"], sectors)

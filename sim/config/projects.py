@@ -65,6 +65,8 @@ def _pools(
             members = tuple(
                 resolve(ref, [kind, i, "cities", j]) for j, ref in enumerate(decl.cities)
             )
+            if len(set(members)) < len(members):
+                raise fail([kind, i, "cities"], "a city is listed twice")
         groups = [(c,) for c in members] if decl.per_city else [members]
         for group in groups:
             name = f"{decl.id}@{group[0]}" if decl.per_city else decl.id

@@ -276,7 +276,8 @@ class Target(Strict):
 
     id: Id
     kind: Literal["reduction"] = "reduction"
-    threshold: Fraction  # 0.8 means at least 80 % below the reference year
+    # 0.8 means at least 80 % below the reference year; a policy choice, never uncertain
+    threshold: Annotated[float, AfterValidator(_finite), AfterValidator(_fraction)]
     reference_year: Year
     year: Year
     basis: Literal["gross", "net"] = "gross"  # net subtracts removals in the target year

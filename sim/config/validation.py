@@ -20,10 +20,10 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _expected(err: dict[str, Any], model: type[BaseModel]) -> str:
+def _expected(err: dict[str, Any], model: type[BaseModel], keys: tuple[Any, ...]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = schema_keys(model, tuple(err["loc"][:-1]))
+        allowed = schema_keys(model, keys[:-1])
         if allowed:
             return "unknown key; expected one of: " + ", ".join(allowed)
         return "unknown key"
@@ -41,6 +41,7 @@ def _expected(err: dict[str, Any], model: type[BaseModel]) -> str:
     return msg
 
 
+_SCALAR_TYPES = frozenset({"float_type", "int_type", "string_type", "bool_type"})
 _TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
 
 
@@ -70,9 +71,20 @@ def _strip_tags(data: Any, keys: tuple[Any, ...]) -> tuple[Any, ...]:
 def to_input_error(exc: ValidationError, data: Any, loc: Loc, model: type[BaseModel]) -> InputError:
     """The first problem as an InputError; further problems follow on their own lines."""
     seen: dict[tuple[Any, ...], list[str]] = {}
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
+        # a mapping given where a number or a mapping may stand: the number's complaint
+        # ("expected a valid number") says nothing; keep what the mapping got wrong
+        if err["type"] in _SCALAR_TYPES and isinstance(err.get("input"), dict):
+            keys = _strip_tags(data, tuple(err["loc"]))
+            if any(
+                _strip_tags(data, tuple(e["loc"]))[: len(keys)] == keys
+                and e["type"] not in _SCALAR_TYPES
+                for e in errors
+            ):
+                continue
         keys = _strip_tags(data, tuple(err["loc"]))
-        seen.setdefault(keys, []).append(_expected(err, model))
+        seen.setdefault(keys, []).append(_expected(err, model, keys))
     items = []
     for keys, messages in seen.items():
         where = locate(loc, keys)

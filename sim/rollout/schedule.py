@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.errors import EngineError
 from sim.rollout.shapes import yearly_mean
 
 ENGINES = ("auto", "closed", "fast", "simpy")
@@ -155,15 +156,18 @@ def covered_by_fast_path(inp: RolloutInputs) -> bool:
 
 def _engine_for(inp: RolloutInputs, engine: str) -> str:
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        raise EngineError(f"engine must be one of {ENGINES}, got {engine!r}")
     if engine == "auto":
         if not inp.has_needs():
             return "closed"
         return "fast" if covered_by_fast_path(inp) else "simpy"
     if engine == "closed" and inp.has_needs():
-        raise ValueError("the closed form ignores capacities and budgets; use 'fast' or 'simpy'")
+        raise EngineError("the closed form ignores capacities and budgets; use 'fast' or 'simpy'")
     if engine == "fast" and not covered_by_fast_path(inp):
-        raise ValueError("the fast path covers one capacity per project; use 'simpy'")
+        raise EngineError(
+            "the fast path covers one capacity per project, and a project here needs "
+            "several; use --rollout simpy (or auto)"
+        )
     return engine
 
 

@@ -78,3 +78,16 @@ def test_cycle_is_a_user_error(write_scenario, capsys):
     err = capsys.readouterr().err
     assert "'after' makes a cycle: c (Testby) -> c (Testby)" in err
     assert "Traceback" not in err
+
+
+def test_asking_the_fast_path_for_what_it_does_not_cover_is_a_user_error(write_scenario, capsys):
+    text = SCENARIO.replace(
+        "capacities:\n", "capacities:\n  - {id: cranes, slots: 1, cities: all}\n"
+    ).replace(
+        "needs: {capacity: installers}}}\n  - {id: b",
+        "needs: {capacity: [installers, cranes]}}}\n  - {id: b",
+    )
+    path = str(write_scenario(text))
+    assert main(["run", "--no-save", "--rollout", "fast", path]) == 2
+    assert "use --rollout simpy" in capsys.readouterr().err
+    assert main(["run", "--no-save", path]) == 0  # auto falls back to simpy

@@ -144,6 +144,57 @@ def test_range_out_of_order_is_an_error(write_scenario):
         "interventions:\n  - {id: a, city: '9901', sector: heating,\n"
         "     effect: {low: 0.6, central: 0.5, high: 0.7}, rollout: {start: 2025}}\n"
     )
-    with pytest.raises(InputError, match="low <= central <= high") as info:
+    with pytest.raises(InputError, match=r"low <= central <= high, got 0\.6, 0\.5, 0\.7") as info:
         load_scenario(path)
     assert info.value.key == "interventions[a].effect"
+
+
+def test_a_target_threshold_is_not_uncertain(write_scenario):
+    path = write_scenario(
+        "targets:\n  - {id: t, threshold: {low: 0.7, central: 0.8, high: 0.9},"
+        " reference_year: 1990, year: 2030}\n"
+    )
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert info.value.key == "targets[t].threshold"
+
+
+def test_a_city_listed_twice_in_an_entry_is_an_error(write_scenario):
+    # by code and by name: the same city, which would otherwise be cut twice
+    path = write_scenario(
+        "interventions:\n  - {id: a, city: ['9901', Testby], sector: heating, effect: 0.5,"
+        " rollout: {start: 2025}}\n"
+    )
+    with pytest.raises(InputError, match="city 'Testby' is listed twice") as info:
+        load_scenario(path)
+    assert info.value.key == "interventions[a].city[1]"
+
+
+def test_a_city_given_twice_in_bau_is_an_error(write_scenario):
+    path = write_scenario(
+        "bau:\n  cities:\n    '9901': {all: {activity: {rate: 0.01}}}\n"
+        "    Testby: {all: {activity: {rate: 0.02}}}\n"
+    )
+    with pytest.raises(InputError, match="Testby is already given as '9901'"):
+        load_scenario(path)
+
+
+def test_a_city_listed_twice_in_a_capacity_is_an_error(write_scenario):
+    path = write_scenario("capacities:\n  - {id: crew, slots: 1, cities: ['9901', Testby]}\n")
+    with pytest.raises(InputError, match="listed twice") as info:
+        load_scenario(path)
+    assert info.value.key == "capacities[crew].cities"
+
+
+def test_the_shipped_library_is_found_whatever_the_data_folder(
+    write_scenario, toy_dir, monkeypatch
+):
+    """A scenario on other data (CITYPATHS_DATA) still finds the shipped library."""
+    monkeypatch.setenv("CITYPATHS_DATA", str(toy_dir))
+    path = write_scenario(
+        "interventions:\n  - {id: lg, use: landfill-gas-capture, city: '9901',"
+        " sector: heating, rollout: {start: 2025}}\n"
+    )
+    item = load_scenario(path).scenario.interventions[0]
+    assert item.title  # taken from the shipped library measure
+    assert item.sector == "heating"

@@ -104,3 +104,10 @@ def test_draws_are_independent_rows_of_the_design(write_scenario):
     bus_effect = plan.params.names.index("interventions.e-buses.effect")
     assert plan.params.central[bus_effect] == 1.0
     assert (plan.params.low[bus_effect], plan.params.high[bus_effect]) == (0.9, 1.0)
+
+
+def test_a_scenario_with_nothing_that_varies_runs(write_scenario):
+    """No BAU change, no measures: the projection is the base year, flat (1500 t)."""
+    ds = run_scenario(write_scenario("id: flat\n"))
+    totals = ds.emissions.sum("sector").isel(scenario=0, draw=0, city=0).values
+    assert totals == pytest.approx([1500.0] * 7)
