@@ -122,20 +122,29 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def default_data_dir() -> Path:
-    """The shipped data: `$CITYPATHS_DATA`, else the copy installed with the package,
-    else `scenarios/data` of the source tree."""
-    env = os.environ.get("CITYPATHS_DATA")
+def shipped_folder(name: str, env_var: str) -> Path | None:
+    """A folder citypaths ships under `scenarios/` (`data`, `library`): `$env_var` if set,
+    else the copy installed with the package, else the one of the source tree."""
+    env = os.environ.get(env_var)
     if env:
         return Path(env)
     package = Path(__file__).resolve().parents[1]
     for candidate in (
-        package / "_shipped" / "scenarios" / "data",
-        package.parent / "scenarios" / "data",
+        package / "_shipped" / "scenarios" / name,
+        package.parent / "scenarios" / name,
     ):
         if candidate.is_dir():
             return candidate
-    raise InputError(None, "no baseline data found: set CITYPATHS_DATA to a data folder")
+    return None
+
+
+def default_data_dir() -> Path:
+    """The shipped data: `$CITYPATHS_DATA`, else the copy installed with the package,
+    else `scenarios/data` of the source tree."""
+    found = shipped_folder("data", "CITYPATHS_DATA")
+    if found is None:
+        raise InputError(None, "no baseline data found: set CITYPATHS_DATA to a data folder")
+    return found
 
 
 def _read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[str, ...]]:

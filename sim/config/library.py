@@ -7,7 +7,6 @@ from the measure's values and overrides what it writes, merged as `extends:` mer
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.config.baseline import shipped_folder
 from sim.config.merge import merge
 from sim.config.schema import LibraryFile
 from sim.config.validation import to_input_error
@@ -44,17 +44,7 @@ class Library:
 def default_library_dir() -> Path | None:
     """The shipped library: `$CITYPATHS_LIBRARY`, else the copy installed with the package,
     else `scenarios/library` of the source tree. (`$CITYPATHS_DATA` does not move it.)"""
-    env = os.environ.get("CITYPATHS_LIBRARY")
-    if env:
-        return Path(env)
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (
-        package / "_shipped" / "scenarios" / "library",
-        package.parent / "scenarios" / "library",
-    ):
-        if candidate.is_dir():
-            return candidate
-    return None
+    return shipped_folder("library", "CITYPATHS_LIBRARY")
 
 
 @cache
