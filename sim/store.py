@@ -145,6 +145,8 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
         "target_sectors": ("", "sectors the target counts, comma-separated"),
         "target_title": ("", "title of the target"),
     }
+    # every variable in the canonical order of its dimensions (sim.dims.ORDER)
+    ds = ds.transpose(*dims.ORDER, ...)
     for name, (unit, long_name) in {**VARIABLES, **target_meta}.items():
         if name in ds:
             ds[name].attrs.update(units=unit.format(currency=plan.currency), long_name=long_name)

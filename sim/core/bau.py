@@ -38,6 +38,7 @@ def index_from_path(values: np.ndarray, point_years: np.ndarray, years: np.ndarr
 
 def bau_emissions(e0: np.ndarray, activity: np.ndarray, intensity: np.ndarray) -> np.ndarray:
     """E_bau [draw, city, sector, year] in t CO2e/yr from E0 [city, sector] and the indices."""
+    dims.check_shape("e0", e0.shape, dims.BASE, {})
     dims.check_shape("activity", activity.shape, dims.INDEX, {})
     dims.check_shape("intensity", intensity.shape, dims.INDEX, {})
     return e0[None, :, :, None] * activity * intensity

@@ -8,7 +8,7 @@ central values as a single draw; the Monte Carlo issue samples the same columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -180,7 +180,6 @@ class Plan:
     targets: tuple[TargetSpec, ...]
     inputs_sha256: str
     files: tuple[str, ...]
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_year(self) -> int:

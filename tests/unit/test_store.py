@@ -107,3 +107,10 @@ def test_reading_something_else_is_a_clear_error(tmp_path, result):
     xr.Dataset({"x": ("a", [1, 2])}).to_netcdf(other, engine="h5netcdf")
     with pytest.raises(CitypathsError, match="not a citypaths result"):
         read_result(other)
+
+
+def test_every_variable_follows_the_canonical_dimension_order(result):
+    order = {name: i for i, name in enumerate(dims.ORDER)}
+    for name, var in result.data_vars.items():
+        ranks = [order[d] for d in var.dims if d in order]
+        assert ranks == sorted(ranks), (name, var.dims)

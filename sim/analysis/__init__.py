@@ -1,0 +1,1 @@
+"""Results read back: per-city summaries, targets, delays, latest starts."""
