@@ -43,17 +43,23 @@ def apply_interventions(
         groups.setdefault(key, []).append(k)
     for (c, s), members in groups.items():
         ks = np.asarray(members)
+        base = e_bau[:, c, s, :]
+        if len(ks) == 1:  # one measure: it gets the whole cut, no weights needed
+            x = reduction[:, ks[0], None] * adoption[:, ks[0], :]  # [draw, year]
+            emissions[:, c, s, :] = base * (1.0 - x)
+            abatement[:, ks[0], :] = base - emissions[:, c, s, :]
+            continue
         x = reduction[:, ks, None] * adoption[:, ks, :]  # [draw, k, year]
         remaining = 1.0 - x
-        factor = np.prod(remaining, axis=1)  # [draw, year]
-        base = e_bau[:, c, s, :]
-        emissions[:, c, s, :] = base * factor
+        emissions[:, c, s, :] = base * np.prod(remaining, axis=1)
         total = base - emissions[:, c, s, :]
         complete = remaining <= 0.0
-        with np.errstate(divide="ignore"):
-            weights = -np.log(np.where(complete, 1.0, remaining))
-        any_complete = complete.any(axis=1, keepdims=True)
-        weights = np.where(any_complete, complete.astype(float), weights)
+        if complete.any():
+            with np.errstate(divide="ignore"):
+                weights = -np.log(np.where(complete, 1.0, remaining))
+            weights = np.where(complete.any(axis=1, keepdims=True), complete, weights)
+        else:
+            weights = -np.log(remaining)
         wsum = weights.sum(axis=1, keepdims=True)
         share = np.divide(weights, wsum, out=np.zeros_like(weights), where=wsum > 0)
         abatement[:, ks, :] = share * total[:, None, :]
