@@ -22,7 +22,7 @@ HIST_YEAR = "hist_year"
 PROJECT = "project"
 TARGET = "target"
 
-#: canonical order of the result dimensions (MODEL.md section 6)
+#: canonical order of the result dimensions (docs/model.md section 6)
 ORDER: tuple[str, ...] = (SCENARIO, DRAW, CITY, SECTOR, INTERVENTION, YEAR)
 
 # Layouts of the arrays the core works with. The draw axis always leads.

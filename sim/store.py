@@ -1,4 +1,4 @@
-"""The result store (MODEL.md section 6): an xarray Dataset with named dimensions, a unit
+"""The result store (docs/model.md section 6): an xarray Dataset with named dimensions, a unit
 and a long name on every variable, and provenance in its attributes; written to NetCDF
 atomically, so an interrupted write never leaves a file that looks complete."""
 

@@ -83,7 +83,7 @@ def _non_negative(value: float | Range) -> float | Range:
     return value
 
 
-#: A number that may be uncertain: a plain number or a Range (MODEL.md section 5). Every
+#: A number that may be uncertain: a plain number or a Range (docs/model.md section 5). Every
 #: field that could be uncertain uses one of these aliases.
 Number = Annotated[float | Range, AfterValidator(_finite)]
 Fraction = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_fraction)]

@@ -1,4 +1,4 @@
-"""Vectorized kernels (MODEL.md sections 1-3): plain functions over numpy arrays.
+"""Vectorized kernels (docs/model.md sections 1-3): plain functions over numpy arrays.
 
 No YAML, xarray, simpy or pydantic here. Array layouts are those of `sim.dims`; the draw
 axis always leads, even when a run has one draw.

@@ -1,4 +1,4 @@
-"""Project costs and their net present value (MODEL.md section 2).
+"""Project costs and their net present value (docs/model.md section 2).
 
 Capital cost is spent as adoption grows: capex_t = capex * max(0, a_t - a_{t-1}), so a
 project built within the horizon spends its whole capex. Operating cost (negative: a

@@ -1,4 +1,5 @@
-"""Interventions on sectors, combined multiplicatively, with exact attribution (MODEL.md 2).
+"""Interventions on sectors, combined multiplicatively, with exact attribution
+(docs/model.md section 2).
 
 For a (city, sector) with projects i: E = E_bau * prod_i (1 - x_i), x_i = scope_i *
 effect_i * adoption_i. The abatement E_bau - E is shared in proportion to

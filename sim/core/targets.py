@@ -1,4 +1,4 @@
-"""Reduction targets (MODEL.md section 3)."""
+"""Reduction targets (docs/model.md section 3)."""
 
 from __future__ import annotations
 

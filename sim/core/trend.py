@@ -1,4 +1,4 @@
-"""Trend continuation (MODEL.md section 1): a robust straight line through the observed
+"""Trend continuation (docs/model.md section 1): a robust straight line through the observed
 years from 2015 on, anchored at the last observed value, floored at zero.
 
 Anchoring at (t_a, y_a) leaves one free number, the slope b. Least absolute deviations

@@ -1,4 +1,4 @@
-"""Rollout timing: when each project really takes effect (MODEL.md section 4).
+"""Rollout timing: when each project really takes effect (docs/model.md section 4).
 
 The only source of adoption in citypaths. Inputs are plain arrays over (draw, project);
 the output is the yearly mean adoption and each project's timing.

@@ -1,4 +1,4 @@
-"""Project schedules and yearly adoption (MODEL.md section 4).
+"""Project schedules and yearly adoption (docs/model.md section 4).
 
 Every project waits for its earliest start and for the projects it comes `after`, plans,
 takes money from its budget, takes slots of its capacity, then builds; adoption ramps

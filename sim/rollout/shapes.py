@@ -4,7 +4,7 @@ A project that starts building at time `s` (years, float) and builds for `b` yea
 adoption level L(x) = g((x - s) / b) for s <= x < s + b, 0 before and 1 after, where g is
 the ramp shape on [0, 1]; from its end time `e` on, the level is 0 (retired).
 
-The adoption of calendar year t is the mean level over [t, t + 1) (MODEL.md section 4),
+The adoption of calendar year t is the mean level over [t, t + 1) (docs/model.md section 4),
 computed exactly as G(min(t + 1, e)) - G(min(t, e)) with G the integral of L from the
 distant past. For a ramp of length b, G(x) = b * H((x - s) / b) during the build and
 b * H(1) + (x - s - b) after it, where H is the integral of g from 0:

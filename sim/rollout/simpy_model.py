@@ -1,4 +1,4 @@
-"""The reference rollout model in simpy (MODEL.md section 4).
+"""The reference rollout model in simpy (docs/model.md section 4).
 
 One Environment per (draw, group of cities that share a capacity, a budget or a
 dependency); each project is a process; a capacity is a `simpy.Resource` (a

@@ -1,4 +1,4 @@
-"""BAU kernels against hand calculations (MODEL.md section 1)."""
+"""BAU kernels against hand calculations (docs/model.md section 1)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Costs and NPV against hand calculations (MODEL.md section 2)."""
+"""Costs and NPV against hand calculations (docs/model.md section 2)."""
 
 import numpy as np
 import pytest

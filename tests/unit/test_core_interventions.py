@@ -1,4 +1,4 @@
-"""Intervention kernel and attribution against hand calculations (MODEL.md section 2)."""
+"""Intervention kernel and attribution against hand calculations (docs/model.md section 2)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Trend continuation (MODEL.md section 1) against hand calculations and a linear program."""
+"""Trend continuation (docs/model.md section 1) against hand calculations and a linear program."""
 
 import numpy as np
 import pytest

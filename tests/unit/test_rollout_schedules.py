@@ -1,4 +1,4 @@
-"""Hand-calculated rollout schedules (MODEL.md section 4), each checked on every engine.
+"""Hand-calculated rollout schedules (docs/model.md section 4), each checked on every engine.
 
 Times are in years; 2027.5 is 1 July 2027. Unless a test says otherwise the base year is
 2024, planning is 0 and every budget is refilled at the start of each year from 2024.

@@ -1,4 +1,4 @@
-"""Yearly mean adoption (MODEL.md section 4) against hand calculations and quadrature."""
+"""Yearly mean adoption (docs/model.md section 4) against hand calculations and quadrature."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""The result store (MODEL.md section 6): labels, units, provenance, atomic NetCDF."""
+"""The result store (docs/model.md section 6): labels, units, provenance, atomic NetCDF."""
 
 import json
 
