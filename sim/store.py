@@ -5,9 +5,7 @@ atomically, so an interrupted write never leaves a file that looks complete."""
 from __future__ import annotations
 
 import json
-import os
 import platform
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import xarray as xr
 
 import sim
 from sim import dims
+from sim.atomic import replacing
 from sim.errors import CitypathsError
 from sim.runner import RunResult
 
@@ -179,12 +178,6 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
     return ds
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """Write to a temporary file in the same folder, then rename it into place.
 
@@ -192,19 +185,8 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     complete new file; a failed or interrupted write removes the temporary file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with replacing(path) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        tmp.chmod(0o666 & ~_umask())  # mkstemp makes it private; results are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
