@@ -20,7 +20,7 @@ from sim import core
 from sim.config.loader import load_scenario
 from sim.model.plan import build_plan
 from sim.rollout.schedule import run_rollout
-from sim.runner import _index, rollout_inputs
+from sim.runner import _index, intervention_inputs, rollout_inputs
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "all23" / "contract.yaml"
 
@@ -32,15 +32,13 @@ def main() -> None:
     args = ap.parse_args()
     plan = build_plan(load_scenario(SCENARIO))
     theta = sample(plan, args.draws, seed=1)
-    proj = plan.projects
-    red = ~proj.is_removal
     activity, intensity = _index(plan, plan.activity, theta), _index(plan, plan.intensity, theta)
-    adoption = run_rollout(rollout_inputs(plan, theta)).adoption[:, red]
-    reduction = theta[:, proj.scope[red]] * theta[:, proj.effect[red]]
+    adoption = run_rollout(rollout_inputs(plan, theta)).adoption
+    kernel_args = intervention_inputs(plan, theta, adoption)
 
     def kernel():
         e_bau = core.bau_emissions(plan.e0, activity, intensity)
-        core.apply_interventions(e_bau, proj.city[red], proj.sector[red], reduction, adoption)
+        core.apply_interventions(e_bau, *kernel_args)
 
     out = np.empty_like(activity)
     t_kernel = timed(kernel, args.repeat)

@@ -40,7 +40,7 @@ from sim.model.plan import build_plan
 from sim.rollout.events import schedule_fast
 from sim.rollout.schedule import run_rollout, schedule_closed
 from sim.rollout.simpy_model import _group_start, gc_paused, schedule_simpy, simulate_group
-from sim.runner import _index, rollout_inputs
+from sim.runner import _index, intervention_inputs, rollout_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENDED = ROOT / "scenarios" / "all23" / "contract-constrained.yaml"
@@ -167,15 +167,12 @@ def main() -> None:
     print(f"   whole rollout (fast schedule + yearly adoption), contended: {fmt(t_adopt)}\n")
 
     # 3. fast path vs the emissions kernel on the same draws
-    p = plan.projects
     activity, intensity = _index(plan, plan.activity, theta), _index(plan, plan.intensity, theta)
-    red = ~p.is_removal
-    reduction = theta[:, p.scope[red]] * theta[:, p.effect[red]]
-    adoption = run_rollout(inp, "fast").adoption[:, red]
+    kernel_args = intervention_inputs(plan, theta, run_rollout(inp, "fast").adoption)
 
     def kernel():
         e_bau = core.bau_emissions(plan.e0, activity, intensity)
-        core.apply_interventions(e_bau, p.city[red], p.sector[red], reduction, adoption)
+        core.apply_interventions(e_bau, *kernel_args)
 
     t_kernel = timed(kernel, args.repeat)
     ratio = statistics.median(t_fast) / statistics.median(t_kernel)

@@ -21,9 +21,15 @@ HIST_YEAR = "hist_year"
 #: onto (city, intervention).
 PROJECT = "project"
 TARGET = "target"
+#: a disjoint part of a city's sector (a plant, a fuel, a sub-sector, or the rest): the
+#: emissions that measures on the same source share. Internal source slots are flat over
+#: (city, sector); the store labels them with their city, sector and name.
+SOURCE = "source"
+#: one project acting on one source. Internal to the engine.
+TERM = "term"
 
 #: canonical order of the result dimensions (docs/model.md section 6)
-ORDER: tuple[str, ...] = (SCENARIO, DRAW, CITY, SECTOR, INTERVENTION, YEAR)
+ORDER: tuple[str, ...] = (SCENARIO, DRAW, CITY, SECTOR, SOURCE, INTERVENTION, YEAR)
 
 # Layouts of the arrays the core works with. The draw axis always leads.
 BASE = (CITY, SECTOR)  # base-year emissions, t CO2e/yr
@@ -31,6 +37,9 @@ INDEX = (DRAW, CITY, SECTOR, YEAR)  # activity / intensity indices, 1
 EMISSIONS = (DRAW, CITY, SECTOR, YEAR)  # t CO2e/yr
 PROJECT_PARAM = (DRAW, PROJECT)  # one number per draw and project
 PROJECT_YEAR = (DRAW, PROJECT, YEAR)  # adoption, abatement, cost per project and year
+SOURCE_PARAM = (DRAW, SOURCE)  # share of its sector per draw and source
+SOURCE_YEAR = (DRAW, SOURCE, YEAR)  # emissions of a source, t CO2e/yr
+TERM_YEAR = (DRAW, TERM, YEAR)  # share of a source cut by a term in a year
 
 # Layouts of the stored result variables (before the scenario axis is added).
 RESULT = {
@@ -45,6 +54,10 @@ RESULT = {
     "opex": (DRAW, CITY, INTERVENTION, YEAR),
     "cost": (DRAW, CITY, INTERVENTION, YEAR),
     "npv_cost": (DRAW, CITY, INTERVENTION),
+    "pv_tonnes": (DRAW, CITY, INTERVENTION),
+    "levelised_cost": (DRAW, CITY, INTERVENTION),
+    "levelised_cost_total": (DRAW, CITY),
+    "emissions_source": (DRAW, SOURCE, YEAR),
 }
 
 

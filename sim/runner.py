@@ -16,6 +16,7 @@ import numpy as np
 from sim import core
 from sim.config.loader import load_scenario
 from sim.model.plan import NO_PARAM, GrowthPlan, Plan, build_plan
+from sim.model.sources import coverage, source_shares
 from sim.rollout import RolloutInputs, RolloutResult, run_rollout
 
 
@@ -33,6 +34,9 @@ class RunResult:
     project_capex: np.ndarray  # [draw, project, year] currency/yr
     project_opex: np.ndarray  # [draw, project, year] currency/yr
     project_npv: np.ndarray  # [draw, project] currency, discounted to the base year
+    project_pv_tonnes: np.ndarray  # [draw, project] t CO2e cut or removed, discounted
+    city_removals: np.ndarray  # [draw, city, intervention, year] t CO2e/yr credited to cities
+    source_emissions: np.ndarray  # [draw, source, year] t CO2e/yr
     rollout: RolloutResult
     seed: int | None = None
     sampler: str = "none (central values)"
@@ -53,17 +57,25 @@ def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray) -> np.ndarray:
     return index
 
 
+def project_reduction(plan: Plan, theta: np.ndarray) -> np.ndarray:
+    """The share of its sector each project cuts at full adoption, [draw, project]: the share
+    it addresses (sum over its sources of source share x fraction) times its effect."""
+    p = plan.projects
+    covered = coverage(plan.sources, plan.terms, theta, len(p))
+    return covered * _gather(theta, p.effect)
+
+
 def project_money(
     plan: Plan, theta: np.ndarray, reduction: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(capex in total, opex per year at full adoption) of each project, [draw, project].
 
     Per-tonne amounts are multiplied by the project's full effect: the t CO2e/yr it cuts
-    (scope x effect x base-year sector emissions) or removes at full adoption. `reduction`
-    (scope x effect) is computed if not given."""
+    (share addressed x effect x base-year sector emissions) or removes at full adoption.
+    `reduction` (share addressed x effect) is computed if not given."""
     p = plan.projects
     if reduction is None:
-        reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
+        reduction = project_reduction(plan, theta)
     size = np.where(
         p.is_removal,
         _gather(theta, p.tonnes),
@@ -102,6 +114,24 @@ def rollout_inputs(plan: Plan, theta: np.ndarray, capex: np.ndarray | None = Non
     )
 
 
+def intervention_inputs(plan: Plan, theta: np.ndarray, adoption: np.ndarray) -> tuple:
+    """The arguments of `core.apply_interventions` after `e_bau`: sources, their shares
+    [draw, source], and each term's share of its source cut per year [draw, term, year]."""
+    src, terms = plan.sources, plan.terms
+    fraction = _gather(theta, terms.fraction, missing=1.0)  # [draw, term]
+    effect = _gather(theta, plan.projects.effect)[:, terms.project]
+    term_x = (fraction * effect)[..., None] * adoption[:, terms.project, :]
+    return (
+        src.city,
+        src.sector,
+        source_shares(src, theta),
+        terms.project,
+        terms.source,
+        term_x,
+        len(plan.projects),
+    )
+
+
 def run_plan(
     plan: Plan, theta: np.ndarray | None = None, rollout_engine: str = "auto"
 ) -> RunResult:
@@ -118,20 +148,24 @@ def run_plan(
     intensity = _index(plan, plan.intensity, theta)
     e_bau = core.bau_emissions(plan.e0, activity, intensity)
 
-    reduction = _gather(theta, p.scope) * _gather(theta, p.effect)
+    reduction = project_reduction(plan, theta)
     capex_in, opex_in = project_money(plan, theta, reduction)
     rollout = run_rollout(rollout_inputs(plan, theta, capex_in), engine=rollout_engine)
-    is_red = ~p.is_removal
-    emissions, abatement_red = core.apply_interventions(
-        e_bau, p.city[is_red], p.sector[is_red], reduction[:, is_red], rollout.adoption[:, is_red]
+    emissions, abatement, source_emissions = core.apply_interventions(
+        e_bau, *intervention_inputs(plan, theta, rollout.adoption), with_sources=True
     )
-    abatement = np.zeros_like(rollout.adoption)
-    abatement[:, is_red] = abatement_red
     removals = _gather(theta, p.tonnes)[..., None] * rollout.adoption
-    removals[:, is_red] = 0.0
+    removals[:, ~p.is_removal] = 0.0
+    credits = plan.credits
+    credited = np.zeros((removals.shape[0], len(plan.cities), len(plan.interventions), len(years)))
+    share = _gather(theta, credits.share, missing=1.0)  # [draw, credit]
+    for j in range(len(credits.project)):
+        k, c = credits.project[j], credits.city[j]
+        credited[:, c, p.intervention[k], :] += share[:, j, None] * removals[:, k, :]
 
     capex, opex = core.project_costs(rollout.adoption, rollout.adoption_before, capex_in, opex_in)
     npv = core.npv(capex + opex, years, plan.base_year, plan.discount_rate)
+    pv_tonnes = core.npv(abatement + removals, years, plan.base_year, plan.discount_rate)
     trend = core.trend_continuation(plan.observed, plan.hist_years, plan.years)
     return RunResult(
         plan=plan,
@@ -144,6 +178,9 @@ def run_plan(
         project_capex=capex,
         project_opex=opex,
         project_npv=npv,
+        project_pv_tonnes=pv_tonnes,
+        city_removals=credited,
+        source_emissions=source_emissions,
         rollout=rollout,
     )
 

@@ -26,13 +26,31 @@ VARIABLES = {
     "emissions_bau": ("t CO2e/yr", "gross territorial emissions under business as usual"),
     "emissions_trend": ("t CO2e/yr", "continuation of the observed trend since 2015"),
     "emissions_observed": ("t CO2e/yr", "observed territorial emissions (inventory)"),
-    "removals": ("t CO2e/yr", "emissions removed (CCS, BECCS, sinks)"),
+    "removals": ("t CO2e/yr", "emissions removed (CCS, BECCS, sinks), credited to the city"),
     "adoption": ("1", "mean adoption over the calendar year"),
     "abatement": ("t CO2e/yr", "emissions cut, attributed to the intervention"),
     "capex": ("{currency}/yr", "capital cost spent in the year"),
     "opex": ("{currency}/yr", "operating cost in the year (negative: saving)"),
     "cost": ("{currency}/yr", "capital plus operating cost in the year"),
     "npv_cost": ("{currency}", "net present value of the cost, discounted to the base year"),
+    "pv_tonnes": (
+        "t CO2e",
+        "present value of the tonnes cut or removed, discounted to the base year at the "
+        "discount rate of the costs",
+    ),
+    "levelised_cost": (
+        "{currency}/t CO2e",
+        "levelised cost of abatement: present value of the cost over present value of the "
+        "tonnes cut or removed",
+    ),
+    "levelised_cost_total": (
+        "{currency}/t CO2e",
+        "levelised cost of abatement of all the scenario's measures in the city",
+    ),
+    "emissions_source": (
+        "t CO2e/yr",
+        "gross emissions of each source of a sector split into sources",
+    ),
     "planned_start": ("year", "build start if nothing had to wait"),
     "planned_completion": ("year", "completion if nothing had to wait"),
     "start": ("year", "actual build start"),
@@ -70,24 +88,50 @@ def _needs(plan) -> tuple[np.ndarray, np.ndarray]:
     return capacity.astype(str), budget.astype(str)
 
 
+def _source_coords(plan, split: np.ndarray) -> dict:
+    """Labels of the sources of split sectors: `city/sector/source`, with each part apart."""
+    src = plan.sources
+    ks = np.flatnonzero(split)
+    city = [plan.cities[src.city[k]] for k in ks]
+    sector = [plan.sectors[src.sector[k]] for k in ks]
+    name = [src.name[k] for k in ks]
+    return {
+        dims.SOURCE: [f"{c}/{s}/{n}" for c, s, n in zip(city, sector, name, strict=True)],
+        "source_city": (dims.SOURCE, city),
+        "source_sector": (dims.SOURCE, sector),
+        "source_name": (dims.SOURCE, name),
+    }
+
+
 def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
     """Label a run's arrays; every variable gets the scenario axis first."""
     plan = result.plan
     n_draw = result.emissions.shape[0]
     ro = result.rollout
     cost = result.project_capex + result.project_opex
+    npv_cost = _scatter(plan, result.project_npv, 0.0)
+    pv_tonnes = _scatter(plan, result.project_pv_tonnes, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        levelised = np.where(pv_tonnes > 0, npv_cost / pv_tonnes, np.nan)
+        total_t = pv_tonnes.sum(axis=2)
+        levelised_total = np.where(total_t > 0, npv_cost.sum(axis=2) / total_t, np.nan)
+    split = plan.sources.split
     arrays = {
         "emissions": result.emissions,
         "emissions_bau": result.emissions_bau,
         "emissions_trend": result.emissions_trend,
         "emissions_observed": plan.observed,
-        "removals": _scatter(plan, result.project_removals, 0.0),
+        "removals": result.city_removals,
         "adoption": _scatter(plan, result.project_adoption, 0.0),
         "abatement": _scatter(plan, result.project_abatement, 0.0),
         "capex": _scatter(plan, result.project_capex, 0.0),
         "opex": _scatter(plan, result.project_opex, 0.0),
         "cost": _scatter(plan, cost, 0.0),
-        "npv_cost": _scatter(plan, result.project_npv, 0.0),
+        "npv_cost": npv_cost,
+        "pv_tonnes": pv_tonnes,
+        "levelised_cost": levelised,
+        "levelised_cost_total": levelised_total,
+        "emissions_source": result.source_emissions[:, split, :],
     }
     timing = {
         "planned_start": ro.planned_start,
@@ -118,6 +162,7 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
             "intervention_sector": (dims.INTERVENTION, list(plan.intervention_sectors)),
             dims.YEAR: plan.years,
             dims.HIST_YEAR: plan.hist_years,
+            **_source_coords(plan, split),
         },
     )
     ds = ds.expand_dims({dims.SCENARIO: [plan.scenario_id]})
@@ -135,6 +180,14 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
         target_basis=(dims.TARGET, [t.basis for t in targets]),
         target_sectors=(dims.TARGET, [",".join(t.sectors) for t in targets]),
         target_title=(dims.TARGET, [t.title or "" for t in targets]),
+        target_max_removals=(
+            dims.TARGET,
+            np.array(
+                [np.nan if t.max_removals is None else t.max_removals for t in targets], float
+            ),
+        ),
+        target_source=(dims.TARGET, [t.source or "" for t in targets]),
+        target_file=(dims.TARGET, [t.file for t in targets]),
     ).assign_coords({dims.TARGET: [t.id for t in targets]})
     target_meta = {
         "target_threshold": ("1", "required reduction below the reference year"),
@@ -143,6 +196,13 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
         "target_basis": ("", "gross, or net of removals"),
         "target_sectors": ("", "sectors the target counts, comma-separated"),
         "target_title": ("", "title of the target"),
+        "target_max_removals": (
+            "1",
+            "removals counted on the net basis at most, as a share of the reference emissions "
+            "(NaN: no cap)",
+        ),
+        "target_source": ("", "the decision the target comes from"),
+        "target_file": ("", "the scenario file that writes the target"),
     }
     # every variable in the canonical order of its dimensions (sim.dims.ORDER)
     ds = ds.transpose(*dims.ORDER, ...)
@@ -173,6 +233,8 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
             "python": platform.python_version(),
             "numpy": np.__version__,
             "xarray": xr.__version__,
+            "base_level_years": plan.base_level_years,
+            "warnings": json.dumps(list(plan.warnings), ensure_ascii=False),
         }
     )
     return ds

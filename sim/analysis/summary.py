@@ -8,6 +8,7 @@ share of draws that meet it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -27,9 +28,15 @@ class TargetOutcome:
     year: int
     basis: str
     reference: float  # t CO2e/yr in the reference year
-    value: float  # t CO2e/yr in the target year (median over draws)
+    value: float  # t CO2e/yr in the target year on the target's basis (median over draws)
     reduction: float  # fraction below the reference (median)
     p_met: float  # share of draws that meet the target
+    gross: float = 0.0  # t CO2e/yr on the target's sectors, before removals (median)
+    removals: float = 0.0  # t CO2e/yr credited to the city in the target year (median)
+    counted: float = 0.0  # t CO2e/yr of removals the target counts (median)
+    cap: float | None = None  # t CO2e/yr: the most removals the target counts (None: no cap)
+    p_met_gross: float = 0.0  # share of draws whose gross emissions alone meet it
+    source_file: str = ""  # the scenario file that writes the target
 
     @property
     def allowed(self) -> float:
@@ -63,6 +70,9 @@ class CitySummary:
     targets: tuple[TargetOutcome, ...]
     delays: tuple[Delay, ...] = ()
     partial_sectors: tuple[str, ...] = ()  # sectors the first target leaves out
+    npv: float | None = None  # net present value of the measures' costs (median)
+    levelised: float = float("nan")  # currency per t CO2e cut or removed (median)
+    currency: str = "SEK"
 
 
 DELAY_SHOWN = 1.0  # years: delays longer than this are listed
@@ -103,6 +113,20 @@ def _delays(ds: xr.Dataset, code: str) -> tuple[Delay, ...]:
     return tuple(out)
 
 
+def _city_npv(ds: xr.Dataset, code: str) -> float | None:
+    if "npv_cost" not in ds or ds.sizes[dims.INTERVENTION] == 0:
+        return None
+    total = ds["npv_cost"].sel({dims.CITY: code}).sum(dims.INTERVENTION)
+    return float(_median_over_draws(total))
+
+
+def _city_levelised(ds: xr.Dataset, code: str) -> float:
+    if "levelised_cost_total" not in ds:
+        return float("nan")
+    values = np.atleast_1d(ds["levelised_cost_total"].sel({dims.CITY: code}).values)
+    return float(np.median(values)) if np.isfinite(values).all() else float("nan")
+
+
 def _median_over_draws(da: xr.DataArray) -> xr.DataArray:
     return da.median(dims.DRAW) if dims.DRAW in da.dims else da
 
@@ -120,18 +144,50 @@ def _reference(ds: xr.Dataset, city: str, sectors: list[str], year: int) -> floa
     return float(_median_over_draws(proj))
 
 
-def target_values(ds: xr.Dataset, code: str, target: str) -> tuple[float, np.ndarray]:
-    """(emissions of the reference year, emissions in the target year per draw) for one
-    city and target of a single-scenario result, t CO2e/yr, on the target's basis."""
+@dataclass(frozen=True)
+class TargetValues:
+    """One city's figures for one target, t CO2e/yr; arrays are per draw."""
+
+    reference: float  # emissions of the reference year on the target's sectors
+    gross: np.ndarray  # emissions of the target year on the target's sectors
+    removals: np.ndarray  # removals credited to the city in the target year
+    counted: np.ndarray  # removals the target counts: 0 (gross), up to the cap (net)
+    cap: float | None  # the most removals a net target counts (None: no cap)
+
+    @property
+    def value(self) -> np.ndarray:
+        """Emissions on the target's basis: gross minus the removals counted."""
+        return self.gross - self.counted
+
+
+def target_figures(ds: xr.Dataset, code: str, target: str) -> TargetValues:
+    """The figures of one city and target of a single-scenario result (docs/model.md
+    section 3): on the net basis, removals count up to `max_removals` x the reference."""
     tsel = {dims.TARGET: target}
     sectors = str(ds["target_sectors"].sel(tsel).item()).split(",")
     year = int(ds["target_year"].sel(tsel))
     reference = _reference(ds, code, sectors, int(ds["target_reference_year"].sel(tsel)))
-    value = _total(ds, "emissions", sectors).sel({dims.CITY: code, dims.YEAR: year})
+    where = {dims.CITY: code, dims.YEAR: year}
+    gross = np.atleast_1d(_total(ds, "emissions", sectors).sel(where).values)
+    removals = np.atleast_1d(ds["removals"].sum(dims.INTERVENTION).sel(where).values)
+    removals = np.broadcast_to(removals, gross.shape)
+    cap = None
     if str(ds["target_basis"].sel(tsel).item()) == "net":
-        removals = ds["removals"].sum(dims.INTERVENTION)
-        value = value - removals.sel({dims.CITY: code, dims.YEAR: year})
-    return reference, np.atleast_1d(value.values)
+        share = (
+            float(ds["target_max_removals"].sel(tsel)) if "target_max_removals" in ds else np.nan
+        )
+        cap = None if np.isnan(share) else share * reference
+        counted = removals if cap is None else np.minimum(removals, cap)
+    else:
+        counted = np.zeros_like(gross)
+    return TargetValues(reference, gross, removals, counted, cap)
+
+
+def target_values(ds: xr.Dataset, code: str, target: str) -> tuple[float, np.ndarray]:
+    """(emissions of the reference year, emissions in the target year per draw on the
+    target's basis) for one city and target of a single-scenario result, t CO2e/yr."""
+    fig = target_figures(ds, code, target)
+    return fig.reference, fig.value
 
 
 def targets_met(ds: xr.Dataset, only: list[str] | None = None) -> np.ndarray:
@@ -167,8 +223,9 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
             tsel = {dims.TARGET: t}
             ref_year = int(ds["target_reference_year"].sel(tsel))
             threshold = float(ds["target_threshold"].sel(tsel))
-            reference, value = target_values(ds, code, str(t))
-            met = value <= (1.0 - threshold) * reference
+            fig = target_figures(ds, code, str(t))
+            value, reference = fig.value, fig.reference
+            allowed = (1.0 - threshold) * reference
             targets.append(
                 TargetOutcome(
                     id=str(t),
@@ -180,7 +237,15 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
                     reference=reference,
                     value=float(np.median(value)),
                     reduction=float(np.median(reduction_vs_reference(value, reference))),
-                    p_met=float(np.mean(met)),
+                    p_met=float(np.mean(value <= allowed)),
+                    gross=float(np.median(fig.gross)),
+                    removals=float(np.median(fig.removals)),
+                    counted=float(np.median(fig.counted)),
+                    cap=fig.cap,
+                    p_met_gross=float(np.mean(fig.gross <= allowed)),
+                    source_file=str(ds["target_file"].sel(tsel).item())
+                    if "target_file" in ds
+                    else "",
                 )
             )
         ref_year = targets[0].reference_year if targets else None
@@ -213,6 +278,9 @@ def summarize(ds: xr.Dataset) -> list[CitySummary]:
                 targets=tuple(targets),
                 delays=_delays(ds, code),
                 partial_sectors=left_out,
+                npv=_city_npv(ds, code),
+                levelised=_city_levelised(ds, code),
+                currency=str(ds.attrs.get("currency", "SEK")),
             )
         )
     return out
@@ -248,17 +316,17 @@ def format_summary(ds: xr.Dataset) -> str:
                 label += "*"
             lines.append(label.ljust(label_width) + "".join(f"{-100 * c:>9.1f}%" for c in s.change))
         for t in s.targets:
-            if n_draw > 1:
-                verdict = f"met in {100 * t.p_met:.0f} % of draws"
-            else:
-                verdict = "MET" if t.p_met >= 1.0 else "MISSED"
-            lines.append(
-                f"  target {t.id}: {100 * t.threshold:.0f} % below {t.reference_year} by "
-                f"{t.year} ({t.basis}): {-100 * t.reduction:+.1f} % "
-                f"(at most {_kt(t.allowed)} kt allowed, {_kt(t.value)} kt projected) -> {verdict}"
-            )
+            lines += _target_lines(t, n_draw)
         if s.partial_sectors:
             lines.append(f"  * of the target's sectors (without {', '.join(s.partial_sectors)})")
+        if s.npv is not None:
+            lcoa = (
+                "no tonnes cut or removed"
+                if not np.isfinite(s.levelised)
+                else f"{s.levelised:,.0f} {s.currency}/t CO2e levelised (present value of "
+                "costs over present value of tonnes cut or removed)"
+            )
+            lines.append(f"  cost of the measures: NPV {_money(s.npv, s.currency)}; {lcoa}")
         if s.delays:
             lines.append(
                 f"  delayed more than {DELAY_SHOWN:g} year (completion planned -> actual):"
@@ -277,6 +345,59 @@ def format_summary(ds: xr.Dataset) -> str:
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _money(value: float, currency: str) -> str:
+    if abs(value) >= 1e9:
+        return f"{value / 1e9:,.2f} bn {currency}"
+    return f"{value / 1e6:,.1f} M{currency}"
+
+
+def _verdict(p: float, n_draw: int) -> str:
+    if n_draw > 1:
+        return f"met in {100 * p:.0f} % of draws"
+    return "MET" if p >= 1.0 else "MISSED"
+
+
+def _target_lines(t: TargetOutcome, n_draw: int) -> list[str]:
+    """A target's outcome in words: gross and net side by side on a net target, and what the
+    removals do."""
+    inherited = f" [from {Path(t.source_file).name}]" if t.source_file else ""
+    head = (
+        f"  target {t.id}{inherited}: {100 * t.threshold:.0f} % below {t.reference_year} "
+        f"by {t.year}"
+    )
+    if t.basis == "gross":
+        return [
+            f"{head} (gross, {_kt(t.gross)} kt projected, at most {_kt(t.allowed)} kt allowed): "
+            f"{-100 * t.reduction:+.1f} % -> {_verdict(t.p_met, n_draw)}"
+        ]
+    cap = (
+        "removals count without limit" if t.cap is None else f"removals count up to {_kt(t.cap)} kt"
+    )
+    gross_change = -100 * float(reduction_vs_reference(t.gross, t.reference))
+    lines = [
+        f"{head} (net; {cap}): {-100 * t.reduction:+.1f} % net -> {_verdict(t.p_met, n_draw)}",
+        f"    gross {_kt(t.gross)} kt ({gross_change:+.1f} %), removals {_kt(t.removals)} kt, "
+        f"counted {_kt(t.counted)} kt, net {_kt(t.value)} kt; at most {_kt(t.allowed)} kt allowed",
+    ]
+    if t.cap is not None and t.removals > t.cap + 1e-6:
+        lines.append(
+            f"    removals exceed the cap by {_kt(t.removals - t.cap)} kt, which the target "
+            "does not count"
+        )
+    if t.p_met > t.p_met_gross:
+        if n_draw > 1:
+            lines.append(
+                f"    on gross emissions alone it is met in {100 * t.p_met_gross:.0f} % of draws: "
+                "the rest is met only thanks to removals"
+            )
+        else:
+            lines.append(
+                f"    met only thanks to removals: gross emissions alone exceed the allowed "
+                f"level by {_kt(t.gross - t.allowed)} kt"
+            )
+    return lines
 
 
 def _years(value: float) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -22,6 +23,8 @@ def _validate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"citypaths: error: {exc}", file=sys.stderr)
             continue
+        for warning in plan.warnings:
+            print(f"citypaths: warning: {path}: {warning}", file=sys.stderr)
         print(
             f"ok: {path} ({plan.scenario_id}: {len(plan.cities)} cities, "
             f"{len(plan.interventions)} interventions, {plan.years[0]}-{plan.years[-1]})"
@@ -35,6 +38,8 @@ def _run(args: argparse.Namespace) -> int:
     from sim.store import write_netcdf
 
     ds = run_scenario(args.scenario, args.data, rollout_engine=args.rollout)
+    for warning in json.loads(ds.attrs.get("warnings", "[]")):
+        print(f"citypaths: warning: {warning}", file=sys.stderr)
     out = None
     if not args.no_save:
         scenario_id = str(ds["scenario"].values[0])

@@ -236,6 +236,53 @@ class SubsectorShare(Strict):
         return [self.subsector] if isinstance(self.subsector, str) else list(self.subsector)
 
 
+class SourceScope(Strict):
+    """A scope on named sources of the sector (docs/model.md section 2): the measure acts on
+    `fraction` of each source named. Sources are declared in the scenario's `sources:` (or
+    are the sub-sectors of the data); `other` is the rest of the sector."""
+
+    source: Id | Annotated[list[Id], Field(min_length=1)]
+    fraction: Fraction = 1.0  # of each named source
+
+    @property
+    def names(self) -> list[str]:
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+#: what a measure addresses: a share of the whole sector (a number: that share of every source
+#: of the sector), sub-sectors of the data, or named sources
+Scope = Fraction | SubsectorShare | SourceScope
+
+#: the name of the rest of a split sector: what no declared source covers
+OTHER_SOURCE = "other"
+
+
+def _shares_at_most_one(shares: dict[str, float | Range]) -> dict[str, float | Range]:
+    if OTHER_SOURCE in shares:
+        raise PydanticCustomError(
+            "source_other",
+            "'other' is the rest of the sector, computed as 1 minus the shares given; "
+            "do not declare it",
+        )
+    high = sum(values_of(v)[-1] for v in shares.values())
+    if high > 1.0 + 1e-9:
+        raise PydanticCustomError(
+            "source_shares",
+            "the shares of a sector's sources add up to {total:.4g} (at their high ends), "
+            "more than the whole sector (1)",
+            {"total": high},
+        )
+    return shares
+
+
+class SourceSplit(Strict):
+    """A sector of a city split into disjoint sources (plants, fuels): each source's share of
+    the sector's emissions in the base year. What the shares leave is the source `other`."""
+
+    shares: Annotated[dict[Id, Fraction], Field(min_length=1), AfterValidator(_shares_at_most_one)]
+    source: str  # where the shares come from (documents, reasoning)
+
+
 class Intervention(Strict):
     """A measure that cuts a share of one sector's emissions in one or more cities."""
 
@@ -243,8 +290,8 @@ class Intervention(Strict):
     title: str | None = None
     city: CityRef | list[CityRef]
     sector: SectorId
-    # share of the sector's emissions the measure addresses
-    scope: Fraction | SubsectorShare = 1.0
+    # what the measure addresses: a share of the sector, sub-sectors or named sources
+    scope: Scope = 1.0
     effect: Fraction  # share of the addressed emissions removed at full adoption
     rollout: Rollout
     cost: Cost = Cost()
@@ -259,10 +306,32 @@ class Removal(Strict):
     title: str | None = None
     city: CityRef | list[CityRef]
     tonnes: NonNegative  # t CO2e per year at full adoption
+    # shares of the removal credited to cities of the scenario (a plant serving several
+    # municipalities); default: all of it to the city it is in. What the shares leave is
+    # credited to no city of the scenario.
+    credit: dict[CityRef, Fraction] | None = None
     rollout: Rollout
     cost: Cost = Cost()
     source: str | None = None
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _credit(self) -> Removal:
+        if self.credit is None:
+            return self
+        if isinstance(self.city, list):
+            raise PydanticCustomError(
+                "credit", "'credit' needs the removal in one city: give 'city' as one city"
+            )
+        high = sum(values_of(v)[-1] for v in self.credit.values())
+        if high > 1.0 + 1e-9:
+            raise PydanticCustomError(
+                "credit",
+                "the credited shares add up to {total:.4g} (at their high ends), more than the "
+                "whole removal (1)",
+                {"total": high},
+            )
+        return self
 
 
 class Costs(Strict):
@@ -281,13 +350,28 @@ class Target(Strict):
     reference_year: Year
     year: Year
     basis: Literal["gross", "net"] = "gross"  # net subtracts removals in the target year
+    # net basis: removals count up to this share of the reference year's emissions (Sweden's
+    # climate framework: at most 15 % of 1990); default: without limit
+    max_removals: Annotated[float, AfterValidator(_finite), AfterValidator(_fraction)] | None = None
     sectors: list[SectorId] | None = None  # default: every sector of the scenario
     title: str | None = None
+    source: str | None = None  # the decision the target comes from
+
+    @model_validator(mode="after")
+    def _cap_on_net(self) -> Target:
+        if self.max_removals is not None and self.basis != "net":
+            raise PydanticCustomError(
+                "max_removals", "'max_removals' applies to a target on the net basis only"
+            )
+        return self
 
 
 class Years(Strict):
     base: Year | None = None  # default: the latest year every city has observed
     horizon: Year
+    # base-year emissions: the mean of the last n observed years up to the base year
+    # (1: the base year alone)
+    base_level_years: Annotated[int, Field(ge=1, le=10)] = 1
 
 
 class Scenario(Strict):
@@ -303,6 +387,8 @@ class Scenario(Strict):
     sectors: list[SectorId] | None = None  # default: every sector in the data
     years: Years
     bau: Bau = Bau()
+    # city -> sector -> its split into sources (docs/model.md section 2)
+    sources: dict[CityRef, dict[SectorId, SourceSplit]] = {}
     interventions: list[Intervention] = []
     removals: list[Removal] = []
     capacities: list[Capacity] = []
@@ -329,7 +415,7 @@ class Measure(Strict):
     kind: Literal["reduction", "removal"] = "reduction"
     description: str | None = None
     sector: SectorId | None = None
-    scope: Fraction | SubsectorShare | None = None
+    scope: Scope | None = None
     effect: Fraction | None = None
     tonnes: NonNegative | None = None
     rollout: PartialRollout | None = None  # type: ignore[valid-type]

@@ -6,7 +6,7 @@ axis always leads, even when a run has one draw.
 
 from sim.core.bau import bau_emissions, index_from_path, index_from_rates
 from sim.core.costs import discount_factors, npv, project_costs
-from sim.core.interventions import apply_interventions
+from sim.core.interventions import apply_interventions, whole_sectors
 from sim.core.targets import reduction_vs_reference
 from sim.core.trend import lad_slope_through_anchor, trend_continuation
 
@@ -21,4 +21,5 @@ __all__ = [
     "project_costs",
     "reduction_vs_reference",
     "trend_continuation",
+    "whole_sectors",
 ]

@@ -15,10 +15,25 @@ import numpy as np
 
 from sim.config.loader import LoadedScenario
 from sim.config.projects import check_money
-from sim.config.schema import Assumptions, Growth, Range, Removal, Rollout, SubsectorShare, central
+from sim.config.schema import (
+    Assumptions,
+    Growth,
+    Range,
+    Removal,
+    Rollout,
+    SourceScope,
+    SubsectorShare,
+    central,
+)
+from sim.config.yamlio import locate
+from sim.model.sources import NO_PARAM, Sources, Terms, _Reduction, build_sources, coverage
 from sim.rollout.shapes import SHAPES
 
-NO_PARAM = -1
+#: base-year emissions of a sector that differ from the mean of the three observed years
+#: before by more than this share (and by more than BASE_YEAR_MATERIAL of the city's total)
+#: are reported when a scenario is validated or run
+BASE_YEAR_WARN = 0.10
+BASE_YEAR_MATERIAL = 0.01
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,9 @@ class TargetSpec:
     year: int
     basis: str
     sectors: tuple[str, ...]
+    max_removals: float | None = None  # share of the reference emissions; None: no cap
+    source: str | None = None
+    file: str = ""  # the scenario file that writes the target
 
 
 @dataclass(frozen=True)
@@ -104,8 +122,7 @@ class Projects:
     city: np.ndarray  # [project] index into plan.cities
     intervention: np.ndarray  # [project] index into plan.interventions
     sector: np.ndarray  # [project] index into plan.sectors; NO_PARAM for a removal
-    scope: np.ndarray  # [project] parameter, 1
-    effect: np.ndarray  # [project] parameter, 1
+    effect: np.ndarray  # [project] parameter, 1 (NO_PARAM for a removal)
     tonnes: np.ndarray  # [project] parameter, t CO2e/yr (removals)
     start: np.ndarray  # [project] parameter, year
     planning: np.ndarray  # [project] parameter, years
@@ -142,6 +159,15 @@ _PROJECT_COLUMNS = tuple(
 
 
 @dataclass(frozen=True)
+class Credits:
+    """Which city each removal counts for: one row per (removal project, credited city)."""
+
+    project: np.ndarray  # [credit] project index
+    city: np.ndarray  # [credit] index into plan.cities
+    share: np.ndarray  # [credit] parameter index of the share (NO_PARAM: 1)
+
+
+@dataclass(frozen=True)
 class Pools:
     """Capacities and budgets as the rollout sees them (one pool per city if per_city)."""
 
@@ -173,6 +199,9 @@ class Plan:
     intervention_kinds: tuple[str, ...]  # "reduction" or "removal"
     intervention_sectors: tuple[str, ...]  # "" for removals
     projects: Projects
+    sources: Sources
+    terms: Terms
+    credits: Credits
     pools: Pools
     currency: str
     price_year: int
@@ -180,6 +209,8 @@ class Plan:
     targets: tuple[TargetSpec, ...]
     inputs_sha256: str
     files: tuple[str, ...]
+    base_level_years: int = 1
+    warnings: tuple[str, ...] = ()
 
     @property
     def base_year(self) -> int:
@@ -245,6 +276,8 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
     city_index = {code: i for i, code in enumerate(loaded.cities)}
     sector_index = {s: i for i, s in enumerate(loaded.sectors)}
     cols: dict[str, list] = {k: [] for k in _PROJECT_COLUMNS}
+    reductions: list[_Reduction] = []
+    credits: list[tuple[int, int, int]] = []
     for spec in loaded.layout.projects:
         item = entries[spec.entry]
         code = spec.city
@@ -254,18 +287,41 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
         base = f"{spec.group}.{item.id}"
         cols["city"].append(city_index[code])
         cols["intervention"].append(spec.entry)
+        k = len(cols["city"]) - 1
         if removal:
             cols["sector"].append(NO_PARAM)
-            cols["scope"].append(NO_PARAM)
             cols["effect"].append(NO_PARAM)
             cols["tonnes"].append(table.add(f"{base}.tonnes", item.tonnes, "t CO2e/yr"))
+            if item.credit is None:
+                credits.append((k, city_index[code], NO_PARAM))
+            for ref, share in (item.credit or {}).items():
+                key = next(x for x in loaded.raw[spec.group][spec.index]["credit"] if str(x) == ref)
+                where = [spec.group, spec.index, "credit", key]
+                target = loaded.data.resolve_city(ref)
+                if target not in city_index:
+                    raise loaded.fail(where, f"city '{ref}' is not among the scenario's cities")
+                if any(c[0] == k and c[1] == city_index[target] for c in credits):
+                    raise loaded.fail(where, f"city '{ref}' is credited twice")
+                p = table.add(f"{base}.credit[{target}]", share, "1")
+                credits.append((k, city_index[target], p))
         else:
             cols["sector"].append(sector_index[item.sector])
             if isinstance(item.scope, SubsectorShare):
-                share = loaded.data.cities[code].subsector_share(item.sector, item.scope.names)
-                cols["scope"].append(table.add(f"{base}.scope[{code}]", share, "1"))
+                scope_param = NO_PARAM
+            elif isinstance(item.scope, SourceScope):
+                scope_param = table.add(f"{base}.scope.fraction", item.scope.fraction, "1")
             else:
-                cols["scope"].append(table.add(f"{base}.scope", item.scope, "1"))
+                scope_param = table.add(f"{base}.scope", item.scope, "1")
+            reductions.append(
+                _Reduction(
+                    k,
+                    city_index[code],
+                    sector_index[item.sector],
+                    [spec.group, spec.index],
+                    item.scope,
+                    scope_param,
+                )
+            )
             cols["effect"].append(table.add(f"{base}.effect", item.effect, "1"))
             cols["tonnes"].append(NO_PARAM)
         cols["start"].append(table.add(f"{base}.rollout.start", ro.start, "year"))
@@ -306,7 +362,10 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
         tuple("removal" if isinstance(e, Removal) else "reduction" for e in entries),
         tuple("" if isinstance(e, Removal) else e.sector for e in entries),
     )
-    return Projects(**arrays), meta
+    credit_arrays = Credits(
+        *(np.asarray([c[i] for c in credits], dtype=np.int64) for i in range(3))
+    )
+    return Projects(**arrays), meta, reductions, credit_arrays
 
 
 def _pools(loaded: LoadedScenario, table: _ParamTable) -> Pools:
@@ -327,13 +386,21 @@ def _pools(loaded: LoadedScenario, table: _ParamTable) -> Pools:
     )
 
 
-def _check_money(loaded: LoadedScenario, plan_e0: np.ndarray, p: Projects, params: Parameters):
+def _check_money(
+    loaded: LoadedScenario,
+    plan_e0: np.ndarray,
+    p: Projects,
+    sources: Sources,
+    terms: Terms,
+    params: Parameters,
+):
     """Stop before the run if a project needs more money than its budget ever holds."""
     high = np.where(np.isnan(params.high), params.central, params.high)
 
     def at(idx: int) -> float:
         return float(high[idx]) if idx != NO_PARAM else 0.0
 
+    covered = coverage(sources, terms, high[None, :], len(p))[0]
     money_high = []
     for k in range(len(p)):
         if p.money[k] != NO_PARAM:
@@ -342,12 +409,56 @@ def _check_money(loaded: LoadedScenario, plan_e0: np.ndarray, p: Projects, param
             size = (
                 at(p.tonnes[k])
                 if p.sector[k] == NO_PARAM
-                else at(p.scope[k]) * at(p.effect[k]) * plan_e0[p.city[k], p.sector[k]]
+                else covered[k] * at(p.effect[k]) * plan_e0[p.city[k], p.sector[k]]
             )
             money_high.append(at(p.capex[k]) * size)
         else:
             money_high.append(at(p.capex[k]))
     check_money(loaded.layout, loaded.scenario, money_high, loaded.fail)
+
+
+def _base_level(
+    loaded: LoadedScenario,
+    observed: np.ndarray,
+    hist_years: np.ndarray,
+    n_years: int,
+    warnings: list[str],
+) -> np.ndarray:
+    """Base-year emissions [city, sector]: the base year's inventory, or the mean of the last
+    `n_years` observed years up to it. Warns where the base year stands out from the three
+    observed years before it."""
+    upto = hist_years <= loaded.base_year
+    at_base = np.nan_to_num(observed[:, :, list(hist_years).index(loaded.base_year)])
+    e0 = at_base
+    if n_years > 1:
+        e0 = np.zeros_like(at_base)
+        for c in range(observed.shape[0]):
+            for s in range(observed.shape[1]):
+                row = observed[c, s, upto]
+                seen = row[~np.isnan(row)][-n_years:]
+                e0[c, s] = seen.mean() if len(seen) else 0.0
+    for c, code in enumerate(loaded.cities):
+        total = at_base[c].sum()
+        odd = []
+        for s, sector in enumerate(loaded.sectors):
+            row = observed[c, s, upto][:-1]
+            before = row[~np.isnan(row)][-3:]
+            if len(before) < 3:
+                continue
+            mean = before.mean()
+            gap = at_base[c, s] - mean
+            if abs(gap) > BASE_YEAR_WARN * mean and abs(gap) > BASE_YEAR_MATERIAL * total:
+                odd.append(f"{sector} {100 * gap / mean:+.0f} %" if mean > 0 else sector)
+        if odd:
+            name = loaded.data.cities[code].name
+            what = "the base level (mean of the last years)" if n_years > 1 else "the projection"
+            warnings.append(
+                f"{name}: base year {loaded.base_year} differs from the mean of the three "
+                f"observed years before by more than {100 * BASE_YEAR_WARN:.0f} % in "
+                f"{', '.join(odd)}; {what} starts from it (years.base_level_years averages "
+                "the base level over several years)"
+            )
+    return e0
 
 
 def build_plan(loaded: LoadedScenario) -> Plan:
@@ -373,16 +484,16 @@ def build_plan(loaded: LoadedScenario) -> Plan:
                 value = data.cities[code].emissions.get(sector, {}).get(int(year))
                 if value is not None:
                     observed[c, s, h] = value
-    e0 = observed[:, :, list(hist_years).index(loaded.base_year)]
-    if np.isnan(e0).any():  # a sector missing from a city's file counts as zero
-        e0 = np.nan_to_num(e0)
+    warnings: list[str] = []
+    e0 = _base_level(loaded, observed, hist_years, sc.years.base_level_years, warnings)
     table = _ParamTable()
     activity = _growth_plan(loaded, "activity", years, table)
     intensity = _growth_plan(loaded, "intensity", years, table)
-    projects, (ids, titles, kinds, sectors) = _projects(loaded, table)
+    projects, (ids, titles, kinds, sectors), reductions, credits = _projects(loaded, table)
+    sources, terms = build_sources(loaded, reductions, table.add, warnings)
     pools = _pools(loaded, table)
     params = table.freeze()
-    _check_money(loaded, e0, projects, params)
+    _check_money(loaded, e0, projects, sources, terms, params)
     names = {s.id: s.name_en for s in data.sectors}
     targets = tuple(
         TargetSpec(
@@ -393,8 +504,11 @@ def build_plan(loaded: LoadedScenario) -> Plan:
             t.year,
             t.basis,
             tuple(t.sectors) if t.sectors else loaded.sectors,
+            t.max_removals,
+            t.source,
+            str(locate(loaded.loc, ["targets", i]).file),
         )
-        for t in sc.targets
+        for i, t in enumerate(sc.targets)
     )
     return Plan(
         scenario_id=sc.id,
@@ -415,6 +529,9 @@ def build_plan(loaded: LoadedScenario) -> Plan:
         intervention_kinds=kinds,
         intervention_sectors=sectors,
         projects=projects,
+        sources=sources,
+        terms=terms,
+        credits=credits,
         pools=pools,
         currency=sc.costs.currency,
         price_year=sc.costs.price_year,
@@ -422,4 +539,6 @@ def build_plan(loaded: LoadedScenario) -> Plan:
         targets=targets,
         inputs_sha256=loaded.inputs_sha256,
         files=tuple(str(p) for p in loaded.files),
+        base_level_years=sc.years.base_level_years,
+        warnings=tuple(warnings),
     )

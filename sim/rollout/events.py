@@ -87,7 +87,7 @@ def _refill_until(b, now, level, next_refill, per_year_b, carry_b):
             if per_year_b > 0:
                 level[b] += per_year_b
         elif level[b] < per_year_b:
-            level[b] += per_year_b - level[b]
+            level[b] = per_year_b  # exactly the yearly amount, as simpy's top-up
         next_refill[b] += 1.0
 
 

@@ -187,9 +187,14 @@ def run_rollout(inp: RolloutInputs, engine: str = "auto") -> RolloutResult:
         actual = schedule_simpy(inp)
     years = np.concatenate([[inp.years[0] - 1], inp.years])
     adoption = yearly_mean(years, actual.start, inp.build, inp.shape, inp.steepness, inp.end)
+    # Each wait is the time spent in its stage (docs/model.md section 4): 0 for a stage the
+    # project never reached or does not need, inf for the stage it never leaves.
     with np.errstate(invalid="ignore"):
-        wait_budget = np.where(np.isfinite(actual.money), actual.money - actual.ready, np.inf)
-        wait_capacity = np.where(np.isfinite(actual.start), actual.start - actual.money, np.inf)
+        wait_after = np.where(
+            np.isfinite(actual.plan_start), actual.plan_start - inp.earliest, np.inf
+        )
+        wait_budget = np.where(np.isfinite(actual.ready), actual.money - actual.ready, 0.0)
+        wait_capacity = np.where(np.isfinite(actual.money), actual.start - actual.money, 0.0)
     return RolloutResult(
         adoption=adoption[..., 1:],
         adoption_before=adoption[..., 0],
@@ -197,8 +202,8 @@ def run_rollout(inp: RolloutInputs, engine: str = "auto") -> RolloutResult:
         planned_completion=planned.completion,
         start=actual.start,
         completion=actual.completion,
-        wait_capacity=np.where(np.isfinite(actual.money), wait_capacity, 0.0),
+        wait_capacity=wait_capacity,
         wait_budget=wait_budget,
-        wait_after=actual.plan_start - inp.earliest,
+        wait_after=wait_after,
         engine=chosen,
     )

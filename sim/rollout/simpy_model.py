@@ -43,9 +43,28 @@ def _group_start(inp: RolloutInputs, d: int, members: np.ndarray) -> float:
     return float(math.floor(min(inp.base_year, float(inp.earliest[d, members].min()))))
 
 
+class _TopUp(simpy.resources.container.ContainerPut):
+    """A refill of a budget without carry-over: sets the level to exactly `amount`."""
+
+
+class _Budget(simpy.Container):
+    """A simpy Container whose yearly refill without carry-over tops the level up to exactly
+    the yearly amount (a put of `per_year - level` can land a rounding error below it)."""
+
+    def top_up(self, amount: float) -> _TopUp:
+        return _TopUp(self, amount)
+
+    def _do_put(self, event):  # simpy's extension point for how a put changes the level
+        if isinstance(event, _TopUp):
+            self._level = max(self._level, event.amount)
+            event.succeed()
+            return True
+        return super()._do_put(event)
+
+
 def _budget(env: Environment, per_year: float, carry: bool, base: float):
     capacity = per_year if (not carry and per_year > 0) else math.inf
-    container = simpy.Container(env, capacity=capacity, init=0)
+    container = _Budget(env, capacity=capacity, init=0)
 
     def refill():
         if base > env.now:
@@ -55,7 +74,7 @@ def _budget(env: Environment, per_year: float, carry: bool, base: float):
                 if per_year > 0:
                     yield container.put(per_year)
             elif container.level < per_year:
-                yield container.put(per_year - container.level)
+                yield container.top_up(per_year)
             yield env.timeout(1.0)
 
     env.process(refill())

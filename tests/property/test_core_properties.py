@@ -5,7 +5,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.core import apply_interventions, bau_emissions, index_from_rates
+from sim.core import apply_interventions as _kernel
+from sim.core import bau_emissions, index_from_rates, whole_sectors
+
+
+def apply_interventions(e_bau, city, sector, reduction, adoption):
+    """The kernel on whole sectors: one source per (city, sector), one term per project."""
+    source_city, source_sector, term_source = whole_sectors(city, sector)
+    emissions, abatement, _ = _kernel(
+        e_bau,
+        source_city,
+        source_sector,
+        np.ones((1, len(source_city))),
+        np.arange(len(city)),
+        term_source,
+        reduction[:, :, None] * adoption,
+        len(city),
+    )
+    return emissions, abatement
+
 
 finite = st.floats(0.0, 1e7, allow_nan=False)
 fraction = st.floats(0.0, 1.0, allow_nan=False)
@@ -80,3 +98,49 @@ def test_bau_is_never_negative_for_rates_above_minus_one(rates, e0):
     out = bau_emissions(np.array([[e0]]), index, np.ones_like(index))
     assert (out >= 0).all()
     assert np.array_equal(out[..., 0], np.full((2, 1, 1), e0))
+
+
+@st.composite
+def split_systems(draw):
+    """One city and sector split into 1-4 sources; terms of up to 5 projects on them."""
+    n_year = draw(st.integers(1, 4))
+    n_src = draw(st.integers(1, 4))
+    raw = draw(arrays(float, n_src, elements=st.floats(0.0, 1.0)))
+    shares = raw / raw.sum() if raw.sum() > 1.0 else raw
+    n_proj = draw(st.integers(0, 5))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.integers(0, max(n_proj - 1, 0)), st.integers(0, n_src - 1)),
+            unique=True,
+            max_size=10 if n_proj else 0,
+        )
+    )
+    x = draw(arrays(float, (1, len(pairs), n_year), elements=fraction))
+    e_bau = draw(arrays(float, (1, 1, 1, n_year), elements=finite))
+    return e_bau, shares, pairs, x, n_proj
+
+
+@given(split_systems())
+@settings(max_examples=300, deadline=None)
+def test_split_sectors_stay_within_bau_and_attribution_adds_up(system):
+    e_bau, shares, pairs, x, n_proj = system
+    n_src = len(shares)
+    emissions, abatement, sources = _kernel(
+        e_bau,
+        np.zeros(n_src, np.int64),
+        np.zeros(n_src, np.int64),
+        shares[None, :],
+        np.asarray([p for p, _ in pairs], np.int64),
+        np.asarray([k for _, k in pairs], np.int64),
+        x,
+        n_proj,
+        with_sources=True,
+    )
+    assert (emissions >= 0).all()
+    assert (emissions <= e_bau).all()
+    total = (e_bau - emissions)[:, 0, 0, :]
+    scale = np.maximum(np.abs(e_bau[:, 0, 0, :]), 1.0)
+    assert (np.abs(abatement.sum(axis=1) - total) <= 1e-9 * scale).all()
+    # every source keeps between nothing and its share of BAU
+    assert (sources >= 0).all()
+    assert (sources <= shares[None, :, None] * e_bau[:, 0, 0, None, :] * (1 + 1e-12)).all()

@@ -3,7 +3,26 @@
 import numpy as np
 import pytest
 
-from sim.core import apply_interventions
+from sim.core import apply_interventions as _kernel
+from sim.core import whole_sectors
+
+
+def apply_interventions(e_bau, city, sector, reduction, adoption):
+    """The kernel on whole sectors (no sector split): one term per project with
+    x = reduction x adoption."""
+    source_city, source_sector, term_source = whole_sectors(city, sector)
+    n = len(city)
+    emissions, abatement, _ = _kernel(
+        e_bau,
+        source_city,
+        source_sector,
+        np.ones((1, len(source_city))),
+        np.arange(n),
+        term_source,
+        reduction[:, :, None] * adoption,
+        n,
+    )
+    return emissions, abatement
 
 
 def _one_sector(e_bau_value: float, n_year: int = 1) -> np.ndarray:
@@ -76,3 +95,54 @@ def test_zero_adoption_attributes_nothing():
     )
     assert np.array_equal(emissions, _one_sector(50.0, 3))
     assert not abatement.any()
+
+
+def _split(shares, terms, x, n_project, e_bau=1000.0, n_year=1):
+    """One sector split into sources with `shares`; terms (project, source) with x each."""
+    project = np.array([t[0] for t in terms])
+    source = np.array([t[1] for t in terms])
+    n_src = len(shares)
+    return _kernel(
+        _one_sector(e_bau, n_year),
+        np.zeros(n_src, np.int64),
+        np.zeros(n_src, np.int64),
+        np.array([shares], float),
+        project,
+        source,
+        np.array(x, float).reshape(1, len(terms), 1),
+        n_project,
+        with_sources=True,
+    )
+
+
+def test_measures_on_two_sources_of_one_sector_add():
+    # Sector 1000 t: plant A 0.80 (800 t), peak fuels B 0.05 (50 t), other 0.15.
+    # CCS cuts 90 % of A = 720 t; a fuel switch cuts all of B = 50 t. Different tonnes, so
+    # they add: 770 t cut, 230 t left. (Multiplying them as if they overlapped would give
+    # 1000 * (1 - 0.72) * (1 - 0.05) = 266 t left.)
+    emissions, abatement, sources = _split([0.80, 0.05, 0.15], [(0, 0), (1, 1)], [0.9, 1.0], 2)
+    assert emissions[0, 0, 0, 0] == pytest.approx(230.0)
+    assert abatement[0, :, 0] == pytest.approx([720.0, 50.0])
+    assert sources[0, :, 0] == pytest.approx([80.0, 0.0, 150.0])
+
+
+def test_measures_on_one_source_multiply():
+    # Both on plant A (800 t): x = 0.5 and 0.25 leave 800 * 0.5 * 0.75 = 300 t of A,
+    # a cut of 500 t (not 600); other 200 t untouched: 500 t left in the sector.
+    # Shares by log weights: ln 2 = 0.693147, -ln 0.75 = 0.287682; 500 * 0.693147 / 0.980829
+    # = 353.35 t and 146.65 t.
+    emissions, abatement, _ = _split([0.8, 0.2], [(0, 0), (1, 0)], [0.5, 0.25], 2)
+    assert emissions[0, 0, 0, 0] == pytest.approx(500.0)
+    assert abatement[0, :, 0] == pytest.approx([353.35, 146.65], abs=0.01)
+
+
+def test_a_whole_sector_measure_acts_on_every_source_and_overlaps_each():
+    # A plain scope 0.5 measure (x 0.5 on each source, effect 1) beside CCS on A (x 0.9):
+    # A 800 t -> 800 * 0.5 * 0.1 = 40 t; other 200 t -> 100 t: 140 t left, 860 t cut.
+    # On A the cut of 760 t splits by ln 2 : ln 10 (0.693147 : 2.302585, sum 2.995732):
+    # 760 * 0.231378 = 175.85 and 584.15; on other the plain measure gets all 100 t:
+    # 275.85 t for it in total.
+    emissions, abatement, _ = _split([0.8, 0.2], [(0, 0), (0, 1), (1, 0)], [0.5, 0.5, 0.9], 2)
+    assert emissions[0, 0, 0, 0] == pytest.approx(140.0)
+    assert abatement[0, :, 0] == pytest.approx([275.85, 584.15], abs=0.01)
+    assert abatement.sum() == pytest.approx(860.0)
