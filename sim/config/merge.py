@@ -36,10 +36,28 @@ def _check_unique_ids(items: list[dict], loc: Loc, key: str) -> None:
         seen[item["id"]] = i
 
 
+#: keys that mark a mapping as one value (an uncertain number, a scope), replaced whole
+#: rather than merged key by key: {low: ..} over {subsector: ..} must not mix the two
+_VALUE_KEYS = frozenset({"low", "central", "high", "subsector", "source", "fraction"})
+#: pairs of keys of which a mapping holds one: writing one drops the inherited other
+_EXCLUSIVE = (("capex", "capex_per_t"), ("opex", "opex_per_t"))
+
+
+def _is_value(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= _VALUE_KEYS
+
+
 def merge(parent: Any, ploc: Loc, child: Any, cloc: Loc, key: str) -> tuple[Any, Loc]:
+    if _is_value(parent) or _is_value(child):
+        return check_no_removals(child, cloc, key), cloc
     if isinstance(parent, dict) and isinstance(child, dict):
         out = dict(parent)
         children = dict(ploc.children or {})  # type: ignore[arg-type]
+        for a, b in _EXCLUSIVE:
+            for mine, theirs in ((a, b), (b, a)):
+                if mine in child and theirs in out and mine not in out:
+                    del out[theirs]
+                    children.pop(theirs, None)
         for k, v in child.items():
             sub = f"{key}.{k}" if key else str(k)
             vloc = cloc.children[k]  # type: ignore[index]

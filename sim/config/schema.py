@@ -268,9 +268,9 @@ def _shares_at_most_one(shares: dict[str, float | Range]) -> dict[str, float | R
     if high > 1.0 + 1e-9:
         raise PydanticCustomError(
             "source_shares",
-            "the shares of a sector's sources add up to {total:.4g} (at their high ends), "
+            "the shares of a sector's sources add up to {total} (at their high ends), "
             "more than the whole sector (1)",
-            {"total": high},
+            {"total": f"{high:.4g}"},
         )
     return shares
 
@@ -327,9 +327,9 @@ class Removal(Strict):
         if high > 1.0 + 1e-9:
             raise PydanticCustomError(
                 "credit",
-                "the credited shares add up to {total:.4g} (at their high ends), more than the "
+                "the credited shares add up to {total} (at their high ends), more than the "
                 "whole removal (1)",
-                {"total": high},
+                {"total": f"{high:.4g}"},
             )
         return self
 

@@ -441,9 +441,9 @@ def _base_level(
         total = at_base[c].sum()
         odd = []
         for s, sector in enumerate(loaded.sectors):
-            row = observed[c, s, upto][:-1]
-            before = row[~np.isnan(row)][-3:]
-            if len(before) < 3:
+            window = (hist_years >= loaded.base_year - 3) & (hist_years < loaded.base_year)
+            before = observed[c, s, window]
+            if len(before) < 3 or np.isnan(before).any():
                 continue
             mean = before.mean()
             gap = at_base[c, s] - mean

@@ -99,3 +99,19 @@ def test_every_command_has_help(command, capsys):
         main([*command, "--help"])
     assert info.value.code == 0
     assert "usage: citypaths" in capsys.readouterr().out
+
+
+def test_umea_summary_states_gross_net_and_what_the_removals_do(capsys):
+    """The shipped Umeå contract: the 2040 net target counts BECCS only up to 15 % of
+    1990 (481,807 t in the target's sectors: 72.3 kt), so with ~166 kt gross left it is
+    missed, and the summary says so beside the gross figure."""
+
+    root = Path(__file__).resolve().parents[2]
+    assert main(["run", str(root / "scenarios/umea/contract.yaml"), "--no-save"]) == 0
+    out = capsys.readouterr().out
+    (line,) = [ln for ln in out.splitlines() if "target umea-climate-neutral-2040" in ln]
+    assert "removals count up to 72.3 kt" in line
+    assert line.endswith("MISSED")
+    assert "removals 200.0 kt, counted 72.3 kt" in out
+    assert "removals exceed the cap by 127.7 kt" in out
+    assert "levelised" in out

@@ -274,3 +274,52 @@ def test_fast_path_does_not_depend_on_the_number_of_threads():
     assert np.array_equal(one.adoption, all_threads.adoption)
     # and the draws really differ, so the comparison means something
     assert len(np.unique(one.start[:, -1])) > 5
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_budget_without_carry_over_is_topped_up_to_exactly_its_yearly_amount(engine):
+    """Budget 179.4 a year, no carry-over. A (1.4) and B (126.8) are paid from the 2024
+    tranche, leaving 179.4 - 1.4 - 126.8, which in floating point is 51.2 + 1.4e-14;
+    C needs exactly 179.4 and waits for the 2025 refill. Topping up by adding
+    179.4 - level to that level gives 179.39999999999998, a rounding error short of C's
+    money, and C would wait a whole extra year; the refill sets the level to 179.4 and C
+    starts at 2025.0."""
+    level = 179.4 - 1.4 - 126.8
+    assert level + (179.4 - level) < 179.4  # the case: adding the gap falls short
+    res = run_rollout(
+        inputs(
+            [2024.0, 2024.0, 2024.5],
+            [1, 1, 1],
+            budget=[0, 0, 0],
+            money=[1.4, 126.8, 179.4],
+            per_year=[179.4],
+            carry=[False],
+        ),
+        engine,
+    )
+    assert res.start[0].tolist() == [2024.0, 2024.0, 2025.0]
+    assert res.wait_budget[0].tolist() == [0.0, 0.0, 0.5]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_waits_of_projects_that_never_start_name_the_stage_they_are_stuck_in(engine):
+    """A needs 1000 from a budget of 1 a year (never within the run); B needs no budget and
+    comes after A. A is stuck waiting for money: wait_budget inf, no wait for capacity. B
+    is stuck waiting for A: wait_after inf; it never reaches the budget or capacity stage,
+    so it waited 0 there (docs/model.md section 4), not inf."""
+    res = run_rollout(
+        inputs(
+            [2025, 2025],
+            [1, 1],
+            after=[[], [0]],
+            budget=[0, -1],
+            money=[1000, 0],
+            per_year=[1],
+            carry=[True],
+        ),
+        engine,
+    )
+    assert np.isinf(res.start[0]).all()
+    assert res.wait_budget[0].tolist() == [np.inf, 0.0]
+    assert res.wait_capacity[0].tolist() == [0.0, 0.0]
+    assert res.wait_after[0].tolist() == [0.0, np.inf]
