@@ -39,7 +39,7 @@ PROJECT_PARAM = (DRAW, PROJECT)  # one number per draw and project
 PROJECT_YEAR = (DRAW, PROJECT, YEAR)  # adoption, abatement, cost per project and year
 SOURCE_PARAM = (DRAW, SOURCE)  # share of its sector per draw and source
 SOURCE_YEAR = (DRAW, SOURCE, YEAR)  # emissions of a source, t CO2e/yr
-TERM_YEAR = (DRAW, TERM, YEAR)  # share of a source cut by a term in a year
+TERM_PARAM = (DRAW, TERM)  # share of its source a term addresses
 
 # Layouts of the stored result variables (before the scenario axis is added).
 RESULT = {

@@ -115,20 +115,19 @@ def rollout_inputs(plan: Plan, theta: np.ndarray, capex: np.ndarray | None = Non
 
 
 def intervention_inputs(plan: Plan, theta: np.ndarray, adoption: np.ndarray) -> tuple:
-    """The arguments of `core.apply_interventions` after `e_bau`: sources, their shares
-    [draw, source], and each term's share of its source cut per year [draw, term, year]."""
+    """The arguments of `core.apply_interventions` after `e_bau`: sources and their shares
+    [draw, source], terms and the share of its source each addresses [draw, term], each
+    project's effect [draw, project] and adoption [draw, project, year]."""
     src, terms = plan.sources, plan.terms
-    fraction = _gather(theta, terms.fraction, missing=1.0)  # [draw, term]
-    effect = _gather(theta, plan.projects.effect)[:, terms.project]
-    term_x = (fraction * effect)[..., None] * adoption[:, terms.project, :]
     return (
         src.city,
         src.sector,
         source_shares(src, theta),
         terms.project,
         terms.source,
-        term_x,
-        len(plan.projects),
+        _gather(theta, terms.fraction, missing=1.0),
+        _gather(theta, plan.projects.effect),
+        adoption,
     )
 
 

@@ -44,17 +44,21 @@ def apply_interventions(
     source_share: np.ndarray,
     term_project: np.ndarray,
     term_source: np.ndarray,
-    term_x: np.ndarray,
-    n_project: int,
+    term_fraction: np.ndarray,
+    effect: np.ndarray,
+    adoption: np.ndarray,
     *,
     with_sources: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Apply reduction projects to the sources of BAU emissions.
+    """Apply reduction projects to the sources of BAU emissions (the reference version;
+    `sim.compiled.apply_interventions` computes the same with numba).
 
     e_bau: [draw, city, sector, year] t CO2e/yr. source_city, source_sector: [source] indices;
     source_share: [draw, source] share of its sector (1); the shares of one sector add up to at
-    most 1. term_project, term_source: [term] indices; term_x: [draw, term, year] share of the
-    source that the term cuts in the year (fraction x effect x adoption, 1).
+    most 1. term_project, term_source: [term] indices; term_fraction: [draw, term] share of the
+    source the term addresses (1). effect: [draw, project] share of the addressed emissions cut
+    at full adoption (1); adoption: [draw, project, year] (1). A term cuts
+    x = fraction x effect x adoption of its source.
 
     Returns emissions [draw, city, sector, year] and abatement [draw, project, year], t CO2e/yr,
     and, if `with_sources`, the emissions of each source [draw, source, year] (else None).
@@ -62,31 +66,40 @@ def apply_interventions(
     dims.check_shape("e_bau", e_bau.shape, dims.EMISSIONS, {})
     n_draw, _, _, n_year = e_bau.shape
     n_source, n_term = len(source_city), len(term_project)
+    n_project = adoption.shape[1]
     dims.check_shape("source_share", source_share.shape, dims.SOURCE_PARAM, {dims.SOURCE: n_source})
-    dims.check_shape("term_x", term_x.shape, dims.TERM_YEAR, {dims.TERM: n_term, dims.YEAR: n_year})
-    draws = max(n_draw, source_share.shape[0], term_x.shape[0])
+    dims.check_shape("term_fraction", term_fraction.shape, dims.TERM_PARAM, {dims.TERM: n_term})
+    dims.check_shape("effect", effect.shape, dims.PROJECT_PARAM, {dims.PROJECT: n_project})
+    dims.check_shape(
+        "adoption", adoption.shape, dims.PROJECT_YEAR, {dims.PROJECT: n_project, dims.YEAR: n_year}
+    )
+    draws = max(n_draw, source_share.shape[0], term_fraction.shape[0], adoption.shape[0])
     abatement = np.zeros((draws, n_project, n_year))
     cut = np.zeros((draws, *e_bau.shape[1:]))  # [draw, city, sector, year]
     by_source: dict[int, list[int]] = {}
     for m, k in enumerate(term_source.tolist()):
         by_source.setdefault(k, []).append(m)
+    term_x: dict[int, np.ndarray] = {}
     for k, members in by_source.items():
         c, s = int(source_city[k]), int(source_sector[k])
         ms = np.asarray(members)
-        x = term_x[:, ms, :]  # [draw, term, year]
+        projects = term_project[ms]
+        # [draw, term, year]: the share of the source each term cuts in each year
+        x = (term_fraction[:, ms] * effect[:, projects])[:, :, None] * adoption[:, projects, :]
+        term_x[k] = x
         base = e_bau[:, c, s, :] * source_share[:, k, None]  # the source's BAU emissions
         source_cut = base * (1.0 - np.prod(1.0 - x, axis=1))
         cut[:, c, s, :] += source_cut
         if len(ms) == 1:  # one measure on the source: it gets the whole cut, no weights needed
-            abatement[:, term_project[ms[0]], :] += source_cut
+            abatement[:, projects[0], :] += source_cut
         else:
-            np.add.at(abatement, (slice(None), term_project[ms]), _attribute(x, source_cut))
+            np.add.at(abatement, (slice(None), projects), _attribute(x, source_cut))
     emissions = np.maximum(e_bau - cut, 0.0) if by_source else e_bau.copy()
     sources = None
     if with_sources:
         sources = e_bau[:, source_city, source_sector, :] * source_share[:, :, None]
-        for k, members in by_source.items():
-            sources[:, k, :] *= np.prod(1.0 - term_x[:, np.asarray(members), :], axis=1)
+        for k, x in term_x.items():
+            sources[:, k, :] *= np.prod(1.0 - x, axis=1)
     return emissions, abatement, sources
 
 

@@ -19,8 +19,9 @@ def apply_interventions(e_bau, city, sector, reduction, adoption):
         np.ones((1, len(source_city))),
         np.arange(len(city)),
         term_source,
-        reduction[:, :, None] * adoption,
-        len(city),
+        np.ones_like(reduction),
+        reduction,
+        adoption,
     )
     return emissions, abatement
 
@@ -115,9 +116,11 @@ def split_systems(draw):
             max_size=10 if n_proj else 0,
         )
     )
-    x = draw(arrays(float, (1, len(pairs), n_year), elements=fraction))
+    frac = draw(arrays(float, (1, len(pairs)), elements=fraction))
+    effect = draw(arrays(float, (1, n_proj), elements=fraction))
+    adoption = draw(arrays(float, (1, n_proj, n_year), elements=fraction))
     e_bau = draw(arrays(float, (1, 1, 1, n_year), elements=finite))
-    return e_bau, shares, pairs, x, n_proj
+    return e_bau, shares, pairs, (frac, effect, adoption), n_proj
 
 
 @given(split_systems())
@@ -132,8 +135,7 @@ def test_split_sectors_stay_within_bau_and_attribution_adds_up(system):
         shares[None, :],
         np.asarray([p for p, _ in pairs], np.int64),
         np.asarray([k for _, k in pairs], np.int64),
-        x,
-        n_proj,
+        *x,
         with_sources=True,
     )
     assert (emissions >= 0).all()

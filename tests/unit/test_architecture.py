@@ -38,6 +38,18 @@ RULES = {
         "sim.store",
         "sim.runner",
     ),
+    # compiled kernels: the core's kernels again, with numba; no files, no plans
+    "compiled": (
+        "yaml",
+        "xarray",
+        "simpy",
+        "pydantic",
+        "sim.config",
+        "sim.rollout",
+        "sim.model",
+        "sim.store",
+        "sim.runner",
+    ),
     # the rollout computes timing from arrays; it knows nothing of emissions or files
     "rollout": ("sim.core", "yaml", "xarray", "pydantic", "sim.config", "sim.model", "sim.store"),
     # the plan is arrays and parameters: no simulation, no xarray

@@ -19,8 +19,9 @@ def apply_interventions(e_bau, city, sector, reduction, adoption):
         np.ones((1, len(source_city))),
         np.arange(n),
         term_source,
-        reduction[:, :, None] * adoption,
-        n,
+        np.ones_like(reduction),
+        reduction,
+        adoption,
     )
     return emissions, abatement
 
@@ -109,8 +110,9 @@ def _split(shares, terms, x, n_project, e_bau=1000.0, n_year=1):
         np.array([shares], float),
         project,
         source,
-        np.array(x, float).reshape(1, len(terms), 1),
-        n_project,
+        np.array(x, float).reshape(1, len(terms)),  # each term's fraction: x
+        np.ones((1, n_project)),  # effect 1
+        np.ones((1, n_project, n_year)),  # adoption 1
         with_sources=True,
     )
 
