@@ -126,7 +126,7 @@ def split_systems(draw):
 @given(split_systems())
 @settings(max_examples=300, deadline=None)
 def test_split_sectors_stay_within_bau_and_attribution_adds_up(system):
-    e_bau, shares, pairs, x, n_proj = system
+    e_bau, shares, pairs, x, _ = system
     n_src = len(shares)
     emissions, abatement, sources = _kernel(
         e_bau,
