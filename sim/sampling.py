@@ -308,6 +308,26 @@ def from_unit(marginals: Sequence[Marginal], u: np.ndarray) -> np.ndarray:
     return theta
 
 
+def design_from_unit(marginals: Sequence[Marginal], u: np.ndarray) -> np.ndarray:
+    """theta[draw, parameter] from a design drawn elsewhere on the unit hypercube of the
+    uncertain columns only: `u[draw, uncertain column]`, columns in the order of
+    `uncertain_columns(marginals)`. Certain columns are constant.
+
+    This is how a Saltelli design for Sobol' indices is evaluated: SALib samples
+    `{"num_vars": D, "names": [...], "bounds": [[0, 1]] * D}` (D uncertain columns;
+    N (2D + 2) rows with second-order indices, N (D + 2) without), this maps its rows
+    through the marginals, and SALib analyses the outputs row for row. Sobol' indices
+    assume independent inputs: use no correlation there.
+    """
+    u = np.asarray(u, dtype=float)
+    uncertain = uncertain_columns(marginals)
+    if u.ndim != 2 or u.shape[1] != len(uncertain):
+        raise ValueError(f"u must be [draw, {len(uncertain)} uncertain columns], got {u.shape}")
+    full = np.full((u.shape[0], len(marginals)), 0.5)
+    full[:, uncertain] = u
+    return from_unit(marginals, full)
+
+
 def central_values(marginals: Sequence[Marginal]) -> np.ndarray:
     """The deterministic design row: every parameter at its central value, [parameter]."""
     return np.array([m.central for m in marginals], dtype=float)

@@ -84,6 +84,11 @@ def test_plain_numbers_and_ranges(tmp_path):
         ),
         ("{dist: pert, low: 1, mode: 2, high: 3}", Marginal.pert(1, 2, 3, 4.0), 2.0),
         ("{dist: pert, low: 1, mode: 2, high: 3, lambda: 6}", Marginal.pert(1, 2, 3, 6.0), 2.0),
+        (
+            "{dist: pert, low: 1, mode: 2, high: 3, lambda: 6, min: 1.5, max: 2.5}",
+            Marginal.pert(1, 2, 3, 6.0, lower=1.5, upper=2.5),
+            2.0,
+        ),
         ("{dist: normal, mean: 5, sd: 2}", Marginal.normal(5, 2), 5.0),
         ("{dist: normal, mean: 5, sd: 2, min: 0}", Marginal.normal(5, 2, lower=0.0), 5.0),
         ("{dist: lognormal, median: 1.2, gsd: 1.5}", Marginal.lognormal(1.2, math.log(1.5)), 1.2),

@@ -29,6 +29,7 @@ from sim.sampling import (
     central_values,
     correlation_matrix,
     design,
+    design_from_unit,
     from_unit,
     uncertain_columns,
 )
@@ -376,3 +377,15 @@ def test_sampling_stays_pure_numpy():
     assert {n for n in names if n.startswith("sim")} <= {"sim.errors"}
     for banned in ("yaml", "pydantic", "xarray", "simpy", "sim.config", "sim.model"):
         assert not any(n == banned or n.startswith(banned + ".") for n in names)
+
+
+def test_a_design_drawn_elsewhere_on_the_unit_cube():
+    """(What a Saltelli design from SALib goes through.) u = 0.5 gives each median; u =
+    0.975 the normal's mean + 1.959964 sd; certain columns stay constant."""
+    ms = [Marginal.point(4.0), Marginal.normal(10.0, 2.0), Marginal.uniform(0.0, 8.0)]
+    theta = design_from_unit(ms, np.array([[0.5, 0.5], [0.975, 0.25]]))
+    assert theta[:, 0].tolist() == [4.0, 4.0]
+    assert theta[0, 1:] == pytest.approx([10.0, 4.0], rel=1e-12)
+    assert theta[1, 1:] == pytest.approx([10.0 + 1.959963984540054 * 2.0, 2.0], rel=1e-12)
+    with pytest.raises(ValueError, match="2 uncertain columns"):
+        design_from_unit(ms, np.zeros((2, 3)))
