@@ -42,7 +42,7 @@ from scipy import stats
 from sim.sampling import MIN_MASS, PERT_LAMBDA, Marginal
 
 #: the `dist:` names, in the order the docs list them
-KINDS = ("uniform", "triangular", "pert", "normal", "lognormal", "choice")
+DIST_NAMES = ("uniform", "triangular", "pert", "normal", "lognormal", "choice")
 #: how much the weights of a choice may miss 1
 WEIGHT_TOLERANCE = 1e-9
 #: the percentile keys of a lognormal and their probabilities
@@ -446,7 +446,7 @@ class _UnknownDist(_Spec):
     """What a mapping with an unknown `dist:` validates against: an error at `dist`."""
 
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-    dist: Literal["uniform", "triangular", "pert", "normal", "lognormal", "choice"]
+    dist: Literal[DIST_NAMES]  # type: ignore[valid-type]
 
 
 _MODELS: dict[str, type[_Spec]] = {
@@ -486,6 +486,7 @@ Distribution = Annotated[
     Discriminator(_tag),
 ]
 
+#: any parsed named distribution (for isinstance checks)
 Spec = Uniform | Triangular | Pert | Normal | Lognormal | Choice
 
 
