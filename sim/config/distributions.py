@@ -72,9 +72,7 @@ def _error(code: str, message: str, **context: Any) -> PydanticCustomError:
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, allow_inf_nan=False, populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
     kind: ClassVar[str]
 
@@ -99,7 +97,11 @@ class _Truncatable(_Spec):
     def _from(cls, data: dict[str, Any]) -> Marginal | None:
         """The untruncated marginal from the fields validated so far; None if one failed."""
         try:
-            fields = {k: data[k] for k in cls.model_fields if k not in ("dist", "min", "max")}
+            fields = {
+                f.alias or k: data[k]
+                for k, f in cls.model_fields.items()
+                if k not in ("dist", "min", "max")
+            }
         except KeyError:
             return None
         try:

@@ -222,6 +222,7 @@ BAD = [
     ),
     ("dist: choice\nvalues: [1, 2]\nmin: 0", "min:", "x.min", "unknown key"),
     ("dist: uniform\nlow: 0\nhigh: 1\nmode: 0.5", "mode:", "x.mode", "unknown key"),
+    ("dist: pert\nlow: 0\nmode: 1\nhigh: 2\nlambda_: 3", "lambda_:", "x.lambda_", "unknown key"),
     ("dist: gamma\nshape: 2", "dist:", "x.dist", "expected 'uniform', 'triangular', 'pert'"),
     ("dist: normal\nmean: 0\nsd: .inf", "sd:", "x.sd", "expected a finite number"),
     ("dist: normal\nmean: 0", "x:", "x.sd", "required key is missing"),

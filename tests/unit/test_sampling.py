@@ -263,8 +263,9 @@ def test_rank_correlations_are_imposed_and_marginals_kept(sampler):
         assert abs(math.atanh(stats.spearmanr(free[:, i], free[:, j]).statistic)) <= (
             _z_tolerance(n)
         )
+    # a pair not written has target 0
     a_c = stats.spearmanr(tied[:, 0], tied[:, 2]).statistic
-    assert abs(math.atanh(a_c)) <= _z_tolerance(n) + abs(math.atanh(0.6 * -0.3)) + 0.05
+    assert abs(math.atanh(a_c)) <= _z_tolerance(n)
     # every column keeps exactly its values; an uncorrelated column keeps its order too
     assert np.array_equal(np.sort(free, axis=0), np.sort(tied, axis=0))
     assert np.array_equal(free[:, 3], tied[:, 3])
