@@ -129,36 +129,58 @@ class Marginal:
                 return f"the truncation keeps {self.mass:.3g} of the probability"
         return None
 
-    # -- constructors ----------------------------------------------------------------------
+    # -- constructors (lower/upper: truncation, in the parameter's unit) --------------------
     @classmethod
     def point(cls, value: float) -> Marginal:
         return cls("point", (value,))
 
     @classmethod
-    def uniform(cls, low: float, high: float, lower: float = -math.inf, upper: float = math.inf):
+    def uniform(
+        cls, low: float, high: float, *, lower: float = -math.inf, upper: float = math.inf
+    ) -> Marginal:
         return cls("uniform", (low, high), lower, upper)
 
     @classmethod
-    def triangular(cls, low: float, mode: float, high: float, **trunc: float) -> Marginal:
-        return cls("triangular", (low, mode, high), **trunc)
+    def triangular(
+        cls,
+        low: float,
+        mode: float,
+        high: float,
+        *,
+        lower: float = -math.inf,
+        upper: float = math.inf,
+    ) -> Marginal:
+        return cls("triangular", (low, mode, high), lower, upper)
 
     @classmethod
     def pert(
-        cls, low: float, mode: float, high: float, lam: float = PERT_LAMBDA, **trunc: float
+        cls,
+        low: float,
+        mode: float,
+        high: float,
+        lam: float = PERT_LAMBDA,
+        *,
+        lower: float = -math.inf,
+        upper: float = math.inf,
     ) -> Marginal:
-        return cls("pert", (low, mode, high, lam), **trunc)
+        return cls("pert", (low, mode, high, lam), lower, upper)
 
     @classmethod
-    def normal(cls, mean: float, sd: float, **trunc: float) -> Marginal:
-        return cls("normal", (mean, sd), **trunc)
+    def normal(
+        cls, mean: float, sd: float, *, lower: float = -math.inf, upper: float = math.inf
+    ) -> Marginal:
+        return cls("normal", (mean, sd), lower, upper)
 
     @classmethod
-    def lognormal(cls, median: float, sigma: float, **trunc: float) -> Marginal:
+    def lognormal(
+        cls, median: float, sigma: float, *, lower: float = -math.inf, upper: float = math.inf
+    ) -> Marginal:
         """`sigma` is the sd of ln(x): ln of the geometric sd."""
-        return cls("lognormal", (median, sigma), **trunc)
+        return cls("lognormal", (median, sigma), lower, upper)
 
     @classmethod
     def choice(cls, values: Sequence[float], weights: Sequence[float] | None = None) -> Marginal:
+        """`weights` default to equal."""
         w = [1.0 / len(values)] * len(values) if weights is None else list(weights)
         return cls("choice", (*values, *w))
 
