@@ -544,13 +544,13 @@ def within(code: str, expected: str, low: float, high: float) -> Callable[[Any],
         if isinstance(value, _Spec) and not isinstance(value, Choice):
             raise _error(
                 code,
-                "expected {expected}; this {kind} distribution reaches {bad}, so truncate it"
+                "expected {expected}, got a {kind} distribution reaching {bad}: truncate it"
                 " with 'min' and 'max' inside [{low}, {high}] or narrow it",
                 expected=expected,
                 kind=value.kind,
                 bad=lo if lo < low else hi,
-                low=low,
-                high=high,
+                low=f"{low:g}",
+                high=f"{high:g}",
             )
         raise _error(
             code,

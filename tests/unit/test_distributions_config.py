@@ -126,7 +126,10 @@ def test_lognormal_from_two_percentiles():
 def test_fraction_rule_on_the_values_a_draw_can_take(tmp_path):
     ok = _load(tmp_path, "effect: {dist: normal, mean: 0.5, sd: 0.2, min: 0, max: 1}\n")
     assert support_of(ok.effect) == (0.0, 1.0)
-    with pytest.raises(InputError, match="truncate it with 'min' and 'max'"):
+    with pytest.raises(
+        InputError,
+        match="got a normal distribution reaching -inf: truncate it with 'min' and 'max'",
+    ):
         _load(tmp_path, "effect: {dist: normal, mean: 0.5, sd: 0.2}\n")
     with pytest.raises(InputError, match=r"between 0 and 1, got 1\.2"):
         _load(tmp_path, "effect: {dist: choice, values: [0.5, 1.2]}\n")
