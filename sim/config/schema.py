@@ -21,6 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.config.distributions import central_of, support_of, uncertain_number, within
+
 FORMAT_VERSION = 1
 
 
@@ -47,58 +49,45 @@ class Range(Strict):
         return self
 
 
-def values_of(value: float | Range) -> tuple[float, ...]:
-    return (value.low, value.central, value.high) if isinstance(value, Range) else (value,)
+def values_of(value: Any) -> tuple[float, ...]:
+    """(least, central, greatest) value a number can take: for a plain number the number
+    alone; the least and greatest are infinite for an untruncated normal or lognormal."""
+    if isinstance(value, int | float):
+        return (float(value),)
+    lo, hi = support_of(value)
+    return (lo, central_of(value), hi)
 
 
-def central(value: float | Range) -> float:
-    """The value a deterministic run uses."""
-    return float(value.central) if isinstance(value, Range) else float(value)
+def central(value: Any) -> float:
+    """The value a deterministic run uses (docs/scenario-format.md, uncertain numbers)."""
+    return central_of(value)
 
 
-def _finite(value: float | Range) -> float | Range:
-    for v in values_of(value):
-        if v != v or v in (float("inf"), float("-inf")):
-            raise PydanticCustomError(
-                "finite", "expected a finite number, got {value}", {"value": v}
-            )
+def _finite(value: Any) -> Any:
+    if isinstance(value, Range | int | float):
+        for v in values_of(value):
+            if v != v or v in (float("inf"), float("-inf")):
+                raise PydanticCustomError(
+                    "finite", "expected a finite number, got {value}", {"value": v}
+                )
     return value
 
 
-def _fraction(value: float | Range) -> float | Range:
-    for v in values_of(value):
-        if not 0.0 <= v <= 1.0:
-            raise PydanticCustomError(
-                "fraction", "expected a fraction between 0 and 1, got {value}", {"value": v}
-            )
-    return value
+_fraction = within("fraction", "a fraction between 0 and 1", 0.0, 1.0)
+_non_negative = within("non_negative", "a number >= 0", 0.0, float("inf"))
 
-
-def _non_negative(value: float | Range) -> float | Range:
-    for v in values_of(value):
-        if v < 0:
-            raise PydanticCustomError(
-                "non_negative", "expected a number >= 0, got {value}", {"value": v}
-            )
-    return value
-
-
-#: A number that may be uncertain: a plain number or a Range (docs/model.md section 5). Every
-#: field that could be uncertain uses one of these aliases.
-Number = Annotated[float | Range, AfterValidator(_finite)]
-Fraction = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_fraction)]
-NonNegative = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_non_negative)]
+#: A number that may be uncertain: a plain number, a range `{low, central, high}` (beta-PERT)
+#: or a named distribution `{dist: ...}` (docs/scenario-format.md). Every field that could be
+#: uncertain uses one of these aliases.
+Number = Annotated[uncertain_number(Range), AfterValidator(_finite)]
+Fraction = Annotated[uncertain_number(Range), AfterValidator(_finite), AfterValidator(_fraction)]
+NonNegative = Annotated[
+    uncertain_number(Range), AfterValidator(_finite), AfterValidator(_non_negative)
+]
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
 
-
-def _year_time(value: float | Range) -> float | Range:
-    for v in values_of(value):
-        if not 1900 <= v <= 2200:
-            raise PydanticCustomError(
-                "year", "expected a year between 1900 and 2200, got {value}", {"value": v}
-            )
-    return value
+_year_time = within("year", "a year between 1900 and 2200", 1900.0, 2200.0)
 
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]

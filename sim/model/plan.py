@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.config.distributions import to_marginal
 from sim.config.loader import LoadedScenario
 from sim.config.projects import check_money
 from sim.config.schema import (
     Assumptions,
     Growth,
-    Range,
     Removal,
     Rollout,
     SourceScope,
@@ -28,12 +28,15 @@ from sim.config.schema import (
 from sim.config.yamlio import locate
 from sim.model.sources import NO_PARAM, Sources, Terms, _Reduction, build_sources, coverage
 from sim.rollout.shapes import SHAPES
+from sim.sampling import Marginal
 
 #: base-year emissions of a sector that differ from the mean of the three observed years
 #: before by more than this share (and by more than BASE_YEAR_MATERIAL of the city's total)
 #: are reported when a scenario is validated or run
 BASE_YEAR_WARN = 0.10
 BASE_YEAR_MATERIAL = 0.01
+#: the quantile at which money needs are checked against budgets before a run
+MONEY_QUANTILE = 0.999
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,17 @@ class Parameters:
     names: tuple[str, ...]
     units: tuple[str, ...]
     central: np.ndarray  # [parameter]
-    low: np.ndarray  # [parameter], NaN where the number is certain
-    high: np.ndarray  # [parameter], NaN where the number is certain
+    low: np.ndarray  # [parameter] least value a draw can take; NaN where certain
+    high: np.ndarray  # [parameter] greatest value a draw can take; NaN where certain
+    marginals: tuple[Marginal, ...] = ()  # [parameter] the distribution of each column
 
     def central_design(self) -> np.ndarray:
         """A design matrix of one draw, every parameter at its central value."""
         return self.central[None, :].copy()
+
+    def quantile(self, q: float) -> np.ndarray:
+        """The q-quantile of every parameter [parameter] (the central value where certain)."""
+        return np.asarray([m.ppf(np.array([q]))[0] for m in self.marginals], float)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -62,17 +70,20 @@ class _ParamTable:
         self.lows: list[float] = []
         self.highs: list[float] = []
         self._by_name: dict[str, int] = {}
+        self.marginals: list[Marginal] = []
 
-    def add(self, name: str, value: float | Range, unit: str) -> int:
+    def add(self, name: str, value: Any, unit: str) -> int:
         if name in self._by_name:  # written once, used in several places: one parameter
             return self._by_name[name]
         self._by_name[name] = len(self.names)
+        marginal = to_marginal(value)
         self.names.append(name)
         self.units.append(unit)
         self.values.append(central(value))
-        low, high = (value.low, value.high) if isinstance(value, Range) else (np.nan, np.nan)
+        low, high = (np.nan, np.nan) if marginal.is_certain else marginal.support
         self.lows.append(low)
         self.highs.append(high)
+        self.marginals.append(marginal)
         return self._by_name[name]
 
     def freeze(self) -> Parameters:
@@ -82,6 +93,7 @@ class _ParamTable:
             np.asarray(self.values, float),
             np.asarray(self.lows, float),
             np.asarray(self.highs, float),
+            tuple(self.marginals),
         )
 
 
@@ -394,8 +406,12 @@ def _check_money(
     terms: Terms,
     params: Parameters,
 ):
-    """Stop before the run if a project needs more money than its budget ever holds."""
+    """Stop before the run if a project needs more money than its budget ever holds (at
+    the high end of each number; for an unbounded distribution its 99.9th percentile, a
+    value it can really take)."""
     high = np.where(np.isnan(params.high), params.central, params.high)
+    if not np.isfinite(high).all():  # unbounded distributions: a value they really take
+        high = np.where(np.isfinite(high), high, params.quantile(MONEY_QUANTILE))
 
     def at(idx: int) -> float:
         return float(high[idx]) if idx != NO_PARAM else 0.0
