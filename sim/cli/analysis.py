@@ -7,6 +7,9 @@ import json
 
 from sim.cli.data import DATA_DIR_HELP
 
+#: sim.analysis.export.FORMATS, spelled here so that building the parser imports no pandas
+EXPORT_FORMATS = ("iamc", "csv", "xlsx")
+
 
 def _trend(args: argparse.Namespace) -> int:
     from sim.analysis.benchmarks import benchmark_for, benchmark_json, format_benchmark
@@ -16,6 +19,17 @@ def _trend(args: argparse.Namespace) -> int:
         print(json.dumps(benchmark_json(b), ensure_ascii=False, indent=2))
     else:
         print(format_benchmark(b), end="")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from sim.analysis.export import describe, guard_output, write_export
+    from sim.store import read_result
+
+    guard_output(args.output, "export", args.force)  # before reading: fail fast
+    ds = read_result(args.result)
+    path = write_export(ds, args.output, args.format, force=args.force)
+    print(describe(path, ds, args.format))
     return 0
 
 
@@ -57,3 +71,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--data", metavar="DIR", help=DATA_DIR_HELP)
     p.set_defaults(func=_trend)
+
+    p = sub.add_parser(
+        "export",
+        help="write a result as an IAMC table, a tidy CSV or an Excel workbook",
+        description="Export a result file: iamc (the IAMC long format: model, scenario, "
+        "region, variable, unit, year, value), csv (every variable in one long table) or "
+        "xlsx (the IAMC table with one column per year, and the result's provenance). Over "
+        "several draws the IAMC tables hold the 5th, 50th and 95th percentiles. The file is "
+        "written atomically; an existing file is replaced only with --force.",
+    )
+    p.add_argument("result", metavar="RESULT.nc", help="result file written by `citypaths run`")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="what to write")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=_export)
