@@ -7,8 +7,10 @@ import json
 
 from sim.cli.data import DATA_DIR_HELP
 
-#: sim.analysis.export.FORMATS, spelled here so that building the parser imports no pandas
+#: sim.analysis.export.FORMATS and sim.report.plots.KINDS, spelled here so that building the
+#: parser imports neither pandas nor matplotlib
 EXPORT_FORMATS = ("iamc", "csv", "xlsx")
+PLOT_KINDS = ("fan", "wedges", "gantt")
 
 
 def _trend(args: argparse.Namespace) -> int:
@@ -30,6 +32,20 @@ def _export(args: argparse.Namespace) -> int:
     ds = read_result(args.result)
     path = write_export(ds, args.output, args.format, force=args.force)
     print(describe(path, ds, args.format))
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from sim.analysis.export import guard_output
+    from sim.report.plots import CHARTS, figure_format, pick_city, save_figure
+    from sim.store import read_result
+
+    figure_format(args.output)
+    guard_output(args.output, "chart", args.force)
+    ds = read_result(args.result)
+    city = pick_city(ds, args.city)
+    path = save_figure(CHARTS[args.kind](ds, city), args.output)
+    print(f"{args.kind} chart of {city} -> {path}")
     return 0
 
 
@@ -86,3 +102,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(func=_export)
+
+    p = sub.add_parser(
+        "plot",
+        help="draw a chart of one city of a result (PNG or SVG)",
+        description="Draw one city of a result: fan (emissions: observed, scenario with its "
+        "5-95 %% band over draws, business as usual, trend, Carbon Law, targets), wedges "
+        "(what each intervention cuts) or gantt (planned and actual rollout, and waits for "
+        "capacity, budget and the interventions it comes after). The format follows FILE's "
+        "suffix, .png or .svg; the file is written atomically and an existing file is "
+        "replaced only with --force.",
+    )
+    p.add_argument("result", metavar="RESULT.nc", help="result file written by `citypaths run`")
+    p.add_argument("--kind", required=True, choices=PLOT_KINDS, help="which chart")
+    p.add_argument(
+        "--city",
+        metavar="C",
+        help="kommun code or name (default: the only city of the result)",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.png or FILE.svg")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=_plot)
