@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -125,32 +126,36 @@ def iamc_frame(ds: xr.Dataset) -> pd.DataFrame:
     frames = []
     for scenario in ds[dims.SCENARIO].values:
         one = ds.sel({dims.SCENARIO: scenario})
-        runs = _runs(one)
-        names = dict(zip(one[dims.CITY].values, one["city_name"].values, strict=True))
+        runs = _runs(one)  # [city, intervention]
+        cities = one[dims.CITY].values
+        regions = np.array([str(n) for n in one["city_name"].values], dtype=object)
+        years = one[dims.YEAR].values.astype(int)
+        n_year = len(years)
         for label, variables in (
             (str(scenario), _one_scenario(one)),
             (f"{scenario}|bau", _emissions(one["emissions_bau"])),
         ):
             for variable, (unit, values, intervention) in variables.items():
+                keep = np.ones(len(cities), dtype=bool)
+                if intervention is not None:
+                    keep = runs.sel({dims.INTERVENTION: intervention}).values
+                if not keep.any():
+                    continue
                 for scen, arr in _over_draws(label, values):
-                    for city in arr[dims.CITY].values:
-                        here = {dims.CITY: city, dims.INTERVENTION: intervention}
-                        if intervention is not None and not bool(runs.sel(here)):
-                            continue
-                        row = arr.sel({dims.CITY: city})
-                        frames.append(
-                            pd.DataFrame(
-                                {
-                                    "model": model,
-                                    "scenario": scen,
-                                    "region": str(names[city]),
-                                    "variable": variable,
-                                    "unit": unit,
-                                    "year": row[dims.YEAR].values.astype(int),
-                                    "value": row.values.astype(float),
-                                }
-                            )
+                    block = arr.transpose(dims.CITY, dims.YEAR).values[keep]  # [city, year]
+                    frames.append(
+                        pd.DataFrame(
+                            {
+                                "model": model,
+                                "scenario": scen,
+                                "region": np.repeat(regions[keep], n_year),
+                                "variable": variable,
+                                "unit": unit,
+                                "year": np.tile(years, block.shape[0]),
+                                "value": block.ravel().astype(float),
+                            }
                         )
+                    )
     if not frames:
         return pd.DataFrame(columns=list(IAMC_COLUMNS))
     out = pd.concat(frames, ignore_index=True)[list(IAMC_COLUMNS)]
