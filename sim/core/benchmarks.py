@@ -161,7 +161,7 @@ def budget_exhausted(
     take = np.take_along_axis
     used = take(before, first[..., None], axis=-1)[..., 0]
     flow = take(flows, first[..., None], axis=-1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # clipped below
         fraction = np.clip(np.where(flow > 0, (budget - used) / flow, 0.0), 0.0, 1.0)
     out = np.where(found, t[first] + fraction, np.inf)
     return np.where(budget <= 0, float(start_year), out)

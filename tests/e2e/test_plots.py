@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import xarray as xr
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_hex
 
 from sim.cli import main
-from sim.report.plots import fan_chart, gantt_chart, pick_city, wedge_chart
+from sim.report.plots import COLORS, fan_chart, gantt_chart, pick_city, wedge_chart
 from sim.runner import run_scenario
 from tests.conftest import DATA
 
@@ -134,22 +135,12 @@ def test_gantt_bars_by_hand(result):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Heat pumps"]
 
 
-def test_gantt_splits_a_delay_into_its_waits():
-    # A result in which hp waited 1 yr for a budget and 2 yr for capacity, starting 3 years
-    # late: the three years before the actual start are drawn budget (2026-2027), then
-    # capacity (2027-2029), then the build 2029-2031; the planned build stays 2026-2028.
-    ds = xr.Dataset(
+def _timing(**values) -> xr.Dataset:
+    """A one-city, one-intervention result holding only the rollout timing."""
+    return xr.Dataset(
         {
             name: (("scenario", "draw", "city", "intervention"), [[[[value]]]])
-            for name, value in {
-                "planned_start": 2026.0,
-                "planned_completion": 2028.0,
-                "start": 2029.0,
-                "completion": 2031.0,
-                "wait_capacity": 2.0,
-                "wait_budget": 1.0,
-                "wait_after": 0.0,
-            }.items()
+            for name, value in values.items()
         },
         coords={
             "scenario": ["s"],
@@ -161,11 +152,43 @@ def test_gantt_splits_a_delay_into_its_waits():
             "year": np.arange(2024, 2041),
         },
     )
+
+
+def test_gantt_splits_a_delay_into_its_waits():
+    # hp waited 1 yr for a budget and 2 yr for capacity and started 3 years late: the three
+    # years before the actual start are drawn budget (2026-2027), then capacity (2027-2029),
+    # then the build 2029-2031; the planned build stays 2026-2028.
+    ds = _timing(
+        planned_start=2026.0,
+        planned_completion=2028.0,
+        start=2029.0,
+        completion=2031.0,
+        wait_capacity=2.0,
+        wait_budget=1.0,
+        wait_after=0.0,
+    )
     ax = gantt_chart(ds, "9901").axes[0]
-    bars = sorted((p.get_x(), p.get_width(), p.get_y()) for p in ax.patches)
+    bars = sorted((p.get_x(), p.get_width(), p.get_facecolor()) for p in ax.patches)
     spans = [(round(x, 9), round(x + w, 9)) for x, w, _ in bars]
     assert spans == [(2026, 2027), (2026, 2028), (2027, 2029), (2029, 2031)]
+    colors = [to_hex(c) for _, _, c in bars]
+    assert colors == [COLORS[k] for k in ("wait_budget", "planned", "wait_capacity", "build")]
     assert ax.texts[0].get_text() == "+3.0 yr"
+
+
+def test_gantt_marks_a_project_that_never_starts():
+    # money that never comes: start and completion are inf (docs/model.md section 4)
+    ds = _timing(
+        planned_start=2026.0,
+        planned_completion=2028.0,
+        start=np.inf,
+        completion=np.inf,
+        wait_capacity=0.0,
+        wait_budget=np.inf,
+        wait_after=0.0,
+    )
+    ax = gantt_chart(ds, "9901").axes[0]
+    assert [t.get_text() for t in ax.texts] == [" never starts"]
 
 
 def test_pick_city(result):

@@ -181,3 +181,10 @@ def test_a_budget_path_does_not_exhaust_its_own_budget_in_finite_time():
 def test_cumulative_refuses_missing_years():
     with pytest.raises(ValueError, match="not on the path"):
         cumulative(np.ones(3), np.array([2025, 2026, 2028]), 2025, 2028)
+
+
+def test_budget_exhausted_with_tiny_flows_warns_nothing():
+    # (B - used) / E for a path that never reaches B is computed and discarded; with a flow
+    # of 1e-310 t it overflows, which must not surface as a warning (pytest makes it an error)
+    years = np.arange(2025, 2028)
+    assert budget_exhausted(np.full(3, 1e-310), years, 1.0, 2025) == np.inf
