@@ -176,10 +176,13 @@ def fan_chart(
         ax.plot([year], [allowed], marker="v", ms=11, color=COLORS["target"], ls="none")
         threshold = float(ds["target_threshold"].sel(tsel))
         ref_year = int(ds["target_reference_year"].sel(tsel))
+        basis = " (net)" if str(ds["target_basis"].sel(tsel).item()) == "net" else ""
+        near_end = year > years[-1] - 0.25 * (years[-1] - years[0])
         ax.annotate(
-            f"target: -{100 * threshold:.0f} % vs {ref_year}",
+            f"target{basis}: -{100 * threshold:.0f} % vs {ref_year}",
             (year, allowed),
-            xytext=(10, -4),
+            xytext=(-10 if near_end else 10, -4),
+            ha="right" if near_end else "left",
             textcoords="offset points",
             fontsize=10,
             color=COLORS["target"],
@@ -188,7 +191,12 @@ def fan_chart(
     if ds.sizes.get(dims.TARGET, 0):
         ax.plot([], [], marker="v", ms=9, color=COLORS["target"], ls="none", label="target level")
 
-    ax.set_ylim(bottom=0)
+    lowest = min(
+        0.0, *(np.nanmin(line.get_ydata()) for line in ax.get_lines() if line.get_xydata().size)
+    )
+    ax.set_ylim(bottom=1.08 * lowest if lowest < 0 else 0.0)
+    if lowest < 0:
+        ax.axhline(0, color="#333333", lw=0.8)
     ax.set_xlim(min(hist[ok][0] if ok.any() else years[0], years[0]) - 1, years[-1] + 1)
     ax.set_ylabel("kt CO2e per year", fontsize=12)
     ax.set_title(
