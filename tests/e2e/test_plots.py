@@ -239,3 +239,14 @@ def test_cli_not_a_result(tmp_path, capsys):
     bad.write_text("no\n", encoding="utf-8")
     assert main(["plot", str(bad), "--kind", "fan", "-o", str(tmp_path / "x.png")]) == 2
     assert "not a readable NetCDF file" in capsys.readouterr().err
+
+
+def test_fan_chart_shows_negative_net_emissions(result):
+    # Provstad with ten times the removal: 200 - 500 = -300 t net in 2030 -> -0.3 kt; the
+    # axis must reach below it, and with only positive lines it starts at zero
+    ds = result[0].copy()
+    ds["removals"] = ds["removals"] * 10
+    fig = fan_chart(ds, "9902")
+    assert _at(_line(fig, "scenario, net of removals"), 2030) == pytest.approx(-0.3)
+    assert fig.axes[0].get_ylim()[0] <= -0.3
+    assert fan_chart(result[0], "9901").axes[0].get_ylim()[0] == 0.0
