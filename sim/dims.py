@@ -46,6 +46,7 @@ RESULT = {
     "emissions": (DRAW, CITY, SECTOR, YEAR),
     "emissions_bau": (DRAW, CITY, SECTOR, YEAR),
     "emissions_trend": (CITY, SECTOR, YEAR),
+    "emissions_trend_total": (CITY, YEAR),
     "emissions_observed": (CITY, SECTOR, HIST_YEAR),
     "removals": (DRAW, CITY, INTERVENTION, YEAR),
     "adoption": (DRAW, CITY, INTERVENTION, YEAR),

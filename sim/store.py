@@ -15,6 +15,7 @@ import xarray as xr
 import sim
 from sim import dims
 from sim.atomic import replacing
+from sim.core.benchmarks import total_trend
 from sim.errors import CitypathsError
 from sim.runner import RunResult
 
@@ -25,6 +26,10 @@ VARIABLES = {
     "emissions": ("t CO2e/yr", "gross territorial emissions under the scenario"),
     "emissions_bau": ("t CO2e/yr", "gross territorial emissions under business as usual"),
     "emissions_trend": ("t CO2e/yr", "continuation of the observed trend since 2015"),
+    "emissions_trend_total": (
+        "t CO2e/yr",
+        "continuation of the observed trend of the total since 2015 (sectors summed first)",
+    ),
     "emissions_observed": ("t CO2e/yr", "observed territorial emissions (inventory)"),
     "removals": ("t CO2e/yr", "emissions removed (CCS, BECCS, sinks), credited to the city"),
     "adoption": ("1", "mean adoption over the calendar year"),
@@ -120,6 +125,7 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
         "emissions": result.emissions,
         "emissions_bau": result.emissions_bau,
         "emissions_trend": result.emissions_trend,
+        "emissions_trend_total": total_trend(plan.observed, plan.hist_years, plan.years),
         "emissions_observed": plan.observed,
         "removals": result.city_removals,
         "adoption": _scatter(plan, result.project_adoption, 0.0),
@@ -167,7 +173,7 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
     )
     ds = ds.expand_dims({dims.SCENARIO: [plan.scenario_id]})
     # the observed history and the trend do not depend on the scenario
-    for name in ("emissions_observed", "emissions_trend"):
+    for name in ("emissions_observed", "emissions_trend", "emissions_trend_total"):
         ds[name] = ds[name].isel({dims.SCENARIO: 0}, drop=True)
     needs_capacity, needs_budget = _needs(plan)
     ds["needs_capacity"] = ((dims.CITY, dims.INTERVENTION), needs_capacity)

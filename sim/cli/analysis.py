@@ -1,0 +1,125 @@
+"""Commands that analyse data and results: trend, export, plot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from sim.cli.data import DATA_DIR_HELP
+
+#: sim.analysis.export.FORMATS and sim.report.plots.KINDS, spelled here so that building the
+#: parser imports neither pandas nor matplotlib
+EXPORT_FORMATS = ("iamc", "csv", "xlsx")
+PLOT_KINDS = ("fan", "wedges", "gantt")
+
+
+def _trend(args: argparse.Namespace) -> int:
+    from sim.analysis.benchmarks import benchmark_for, benchmark_json, format_benchmark
+
+    b = benchmark_for(args.city, args.data, args.from_year, args.rate, args.budget)
+    if args.json:
+        print(json.dumps(benchmark_json(b), ensure_ascii=False, indent=2))
+    else:
+        print(format_benchmark(b), end="")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from sim.analysis.export import describe, guard_output, write_export
+    from sim.store import read_result
+
+    guard_output(args.output, "export", args.force)  # before reading: fail fast
+    ds = read_result(args.result)
+    path = write_export(ds, args.output, args.format, force=args.force)
+    print(describe(path, ds, args.format))
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from sim.analysis.export import guard_output
+    from sim.report.plots import CHARTS, figure_format, pick_city, save_figure
+    from sim.store import read_result
+
+    figure_format(args.output)
+    guard_output(args.output, "chart", args.force)
+    ds = read_result(args.result)
+    city = pick_city(ds, args.city)
+    path = save_figure(CHARTS[args.kind](ds, city), args.output)
+    print(f"{args.kind} chart of {city} -> {path}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from sim.core.benchmarks import CARBON_LAW_RATE
+
+    p = sub.add_parser(
+        "trend",
+        help="a city's emission trend against the Carbon Law and a carbon budget",
+        description="From a city's observed inventory: the trend of its total emissions "
+        "(least absolute deviations through the years from 2015 on, anchored at the last "
+        "observed value, floored at zero), its path and sum to 2050, the Carbon Law path from "
+        "the trend's value in the start year and its sum, and whether the trend stays within "
+        "it; with --budget, the exponential path that uses the budget and the year the trend "
+        "uses it up.",
+    )
+    p.add_argument("city", metavar="CITY", help="kommun code or name, e.g. 2480 or Umeå")
+    p.add_argument(
+        "--from",
+        dest="from_year",
+        type=int,
+        metavar="YEAR",
+        help="first year of the paths and sums (default: the year after the last observed)",
+    )
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=CARBON_LAW_RATE,
+        metavar="R",
+        help=f"Carbon Law yearly cut as a fraction (default {CARBON_LAW_RATE}: "
+        f"{100 * CARBON_LAW_RATE:.2f} %%/yr)",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        metavar="B",
+        help="carbon budget in t CO2e from the start of the first year",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--data", metavar="DIR", help=DATA_DIR_HELP)
+    p.set_defaults(func=_trend)
+
+    p = sub.add_parser(
+        "export",
+        help="write a result as an IAMC table, a tidy CSV or an Excel workbook",
+        description="Export a result file: iamc (the IAMC long format: model, scenario, "
+        "region, variable, unit, year, value), csv (every variable in one long table) or "
+        "xlsx (the IAMC table with one column per year, and the result's provenance). Over "
+        "several draws the IAMC tables hold the 5th, 50th and 95th percentiles. The file is "
+        "written atomically; an existing file is replaced only with --force.",
+    )
+    p.add_argument("result", metavar="RESULT.nc", help="result file written by `citypaths run`")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="what to write")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser(
+        "plot",
+        help="draw a chart of one city of a result (PNG or SVG)",
+        description="Draw one city of a result: fan (emissions: observed, scenario with its "
+        "5-95 %% band over draws, business as usual, trend, Carbon Law, targets), wedges "
+        "(what each intervention cuts) or gantt (planned and actual rollout, and waits for "
+        "capacity, budget and the interventions it comes after). The format follows FILE's "
+        "suffix, .png or .svg; the file is written atomically and an existing file is "
+        "replaced only with --force.",
+    )
+    p.add_argument("result", metavar="RESULT.nc", help="result file written by `citypaths run`")
+    p.add_argument("--kind", required=True, choices=PLOT_KINDS, help="which chart")
+    p.add_argument(
+        "--city",
+        metavar="C",
+        help="kommun code or name (default: the only city of the result)",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.png or FILE.svg")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=_plot)
