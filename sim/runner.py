@@ -132,10 +132,17 @@ def intervention_inputs(plan: Plan, theta: np.ndarray, adoption: np.ndarray) -> 
 
 
 def run_plan(
-    plan: Plan, theta: np.ndarray | None = None, rollout_engine: str = "auto"
+    plan: Plan,
+    theta: np.ndarray | None = None,
+    rollout_engine: str = "auto",
+    kernel: str = "numpy",
 ) -> RunResult:
     """Evaluate a plan for each row of a design matrix `theta[draw, parameter]`
-    (default: one draw at the central values)."""
+    (default: one draw at the central values).
+
+    `kernel`: "numpy" (the reference, `sim.core`) or "compiled" (`sim.compiled`, for batches
+    of many draws; results agree to rounding). A batch uses one kernel for all its draws, so
+    a draw's result does not depend on how the draws are split."""
     if theta is None:
         theta = plan.params.central_design()
     if theta.ndim != 2 or theta.shape[1] != len(plan.params):
@@ -150,7 +157,13 @@ def run_plan(
     reduction = project_reduction(plan, theta)
     capex_in, opex_in = project_money(plan, theta, reduction)
     rollout = run_rollout(rollout_inputs(plan, theta, capex_in), engine=rollout_engine)
-    emissions, abatement, source_emissions = core.apply_interventions(
+    if kernel == "compiled":
+        from sim.compiled import apply_interventions
+    elif kernel == "numpy":
+        apply_interventions = core.apply_interventions
+    else:
+        raise ValueError(f"kernel must be 'numpy' or 'compiled', got {kernel!r}")
+    emissions, abatement, source_emissions = apply_interventions(
         e_bau, *intervention_inputs(plan, theta, rollout.adoption), with_sources=True
     )
     removals = _gather(theta, p.tonnes)[..., None] * rollout.adoption
