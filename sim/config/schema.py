@@ -283,6 +283,7 @@ class Target(Strict):
     basis: Literal["gross", "net"] = "gross"  # net subtracts removals in the target year
     sectors: list[SectorId] | None = None  # default: every sector of the scenario
     title: str | None = None
+    source: str | None = None  # the decision the target comes from
 
 
 class Years(Strict):
