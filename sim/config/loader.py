@@ -93,6 +93,12 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
     return merged, mloc, (path, *files)
 
 
+def resolve_raw(path: str | Path) -> tuple[dict, Loc, tuple[Path, ...]]:
+    """A scenario file with `extends:` and `include:` resolved, not yet validated: the
+    plain data, its locations and every file read. Raises InputError like load_scenario."""
+    return _resolve(Path(path), ())
+
+
 # ---------------------------------------------------------------------------- checking
 
 
