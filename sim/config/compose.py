@@ -14,7 +14,8 @@ from the included scenarios (docs/scenario-format.md, section 20):
 - `years`, `sectors` and `costs` must agree among the included files and are taken over;
 - targets that every included file has, identically, are kept; a city's own targets are
   left out, since a target is checked in every city of a scenario;
-- `data` and `library` are not taken over: the including file's (or the defaults) apply.
+- `data` and `library` are taken over when the included files name the same folders (the
+  including file may set its own).
 
 The including file then merges into that parent exactly as a child merges into the file it
 extends (section 15). `apply:` rules, read after the whole file is resolved, merge a mapping
@@ -254,6 +255,23 @@ def compose(
                     line=where.line,
                     key=key,
                 )
+
+    for key in ("data", "library"):  # folders: relative to the file that writes them
+        written = [
+            (raw[key], locate(rloc, [key])) for raw, rloc in parts if isinstance(raw.get(key), str)
+        ]
+        folders = {(where.file.parent / value).resolve() for value, where in written}
+        if len(folders) > 1:
+            _, where = written[-1]
+            raise InputError(
+                where.file,
+                f"'{key}' names another folder than the other included files; the files a "
+                f"scenario includes must use the same {key} folder",
+                line=where.line,
+                key=key,
+            )
+        if written:
+            parent[key], pchildren[key] = written[0]
 
     cities: list[Any] = []
     cloc: list[Loc] = []
