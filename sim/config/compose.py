@@ -235,6 +235,7 @@ def compose(
                 path, f"'include' makes a cycle: {cycle}", line=where.line, key="include"
             )
         raw, rloc, read = resolve(file, (*chain, path))
+        raw, rloc = apply_rules(raw, rloc)  # an included file's own rules apply to it alone
         parts.append((raw, rloc))
         files += [f for f in read if f not in files]
 

@@ -200,3 +200,37 @@ def test_apply_that_matches_nothing_is_an_error(tmp_path, cities):
         _composite(tmp_path, BOTH + "apply:\n  - {match: {id: trams}, set: {effect: 0.1}}\n")
     )
     assert "both/both.yaml:6: apply[0].match: matches no intervention or removal" in message
+
+
+def test_an_include_cycle_is_an_error(tmp_path, cities):
+    path = _composite(tmp_path, "id: x\ninclude:\n  - both.yaml\n")
+    message = _error(path)
+    assert "both/both.yaml:3: include: 'include' makes a cycle: both.yaml -> both.yaml" in message
+
+
+def test_an_included_files_own_rules_apply_to_its_own_entries(tmp_path, cities):
+    text = cities[0].read_text(encoding="utf-8")
+    cities[0].write_text(
+        text + "apply:\n  - {match: {id: buses}, set: {effect: 0.3}}\n", encoding="utf-8"
+    )
+    sc = load_scenario(_composite(tmp_path, BOTH)).scenario
+    effects = {i.id: i.effect for i in sc.interventions}
+    assert effects["testby.buses"] == 0.3  # Testby's rule
+    assert effects["provstad.buses"] == 0.4  # not Testby's to change
+
+
+def test_a_composed_scenario_can_itself_be_included(tmp_path, cities):
+    _composite(tmp_path, BOTH)
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    path = outer / "outer.yaml"
+    path.write_text("id: outer\ninclude:\n  - ../both/both.yaml\n", encoding="utf-8")
+    loaded = load_scenario(path)
+    assert loaded.cities == ("9901", "9902")
+    assert [i.id for i in loaded.scenario.interventions][:2] == [
+        "both.testby.buses",
+        "both.testby.heat",
+    ]
+    heat = loaded.scenario.interventions[1]
+    assert heat.rollout.after == ["both.testby.buses"]
+    assert heat.rollout.needs.capacity == "both.testby.office"
