@@ -182,3 +182,54 @@ def test_the_overview_page_is_what_the_script_produces():
     assert page == render(overview_rows(SCENARIOS)), (
         "docs/cities.md is out of date: run `python3 tasks.py cities-doc`"
     )
+
+
+def test_cities_command_json_gives_each_target_with_its_source(capsys):
+    from sim.cli import main
+
+    assert main(["cities", "--data", str(SCENARIOS / "data"), "--scenarios", str(SCENARIOS),
+                 "--format", "json"]) == 0  # fmt: skip
+    doc = json.loads(capsys.readouterr().out)
+    by_code = {c["code"]: c for c in doc["cities"]}
+    assert sorted(by_code) == CODES
+    lund = by_code["1281"]
+    assert lund["scenarios"] == ["lund/bau.yaml", "lund/contract.yaml"]
+    assert "all23/contract.yaml" in lund["batches"]
+    assert (lund["population_year"], lund["population"]) == (2025, 132_333)  # data file
+    targets = {t["id"]: t for t in lund["targets"]}
+    # Lund's own decision (scenarios/lund/targets.yaml): net zero in 2030
+    own = targets["lund-climate-neutral-2030"]
+    assert (own["threshold"], own["year"], own["basis"], own["generic"]) == (
+        1.0,
+        2030,
+        "net",
+        False,
+    )
+    assert "lund.se" in own["source"]
+    # the contract's shared target comes from common/sweden-bau.yaml: generic
+    assert targets["contract-2030"]["generic"] is True
+    # a city without a decision of its own has only the generic target
+    assert [t["generic"] for t in by_code["0381"]["targets"]] == [True]  # Enköping
+
+
+def test_cities_command_csv_has_one_row_per_city(capsys):
+    import csv
+    import io
+
+    from sim.cli import main
+
+    assert main(["cities", "--data", str(SCENARIOS / "data"), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 23
+    (goteborg,) = [r for r in rows if r["code"] == "1480"]
+    # Göteborg: 10.3 %/yr for ten years from 2020 = 1 - 0.897**10 = 66.3 % below 2020
+    assert "-66.3 % gross by 2030 vs 2020" in goteborg["targets"]
+    assert "goteborg.se" in goteborg["target_sources"]
+    assert goteborg["scenarios"] == "goteborg/bau.yaml; goteborg/contract.yaml"
+
+
+def test_cities_command_refuses_a_missing_scenarios_folder(tmp_path, capsys):
+    from sim.cli import main
+
+    assert main(["cities", "--scenarios", str(tmp_path / "none")]) == 2
+    assert "--scenarios: folder not found" in capsys.readouterr().err
