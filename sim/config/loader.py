@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.config.baseline import BaselineData, load_data
+from sim.config.compose import apply_rules, compose
 from sim.config.library import Library, apply_library, default_library_dir, load_library
 from sim.config.merge import check_no_removals, merge
 from sim.config.projects import Layout, build_layout
@@ -60,6 +61,8 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
     if not isinstance(doc.data, dict):
         raise InputError(path, "expected a mapping of scenario keys", line=doc.loc.line)
     data = dict(doc.data)
+    if "include" in data:  # a scenario composed of others (sim/config/compose.py)
+        return compose(data, doc.loc, path, chain, _resolve)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         for k, v in data.items():
@@ -88,6 +91,12 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
     children = {k: v for k, v in (doc.loc.children or {}).items() if k != "extends"}  # type: ignore[union-attr]
     merged, mloc = merge(pdata, ploc, data, Loc(path, doc.loc.line, children), "")
     return merged, mloc, (path, *files)
+
+
+def resolve_raw(path: str | Path) -> tuple[dict, Loc, tuple[Path, ...]]:
+    """A scenario file with `extends:` and `include:` resolved, not yet validated: the
+    plain data, its locations and every file read. Raises InputError like load_scenario."""
+    return _resolve(Path(path), ())
 
 
 # ---------------------------------------------------------------------------- checking
@@ -323,6 +332,7 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Loade
     if not path.is_file():
         raise InputError(path, "file not found")
     raw, loc, files = _resolve(path, ())
+    raw, loc = apply_rules(raw, loc)
     raw, loc = apply_library(raw, loc, _library_for(raw, loc))
     try:
         scenario = Scenario.model_validate(raw)
