@@ -54,7 +54,9 @@ def template(ds: xr.Dataset, n_draws: int, chunk: int) -> xr.Dataset:
     for name, var in ds.data_vars.items():
         if dims.DRAW in var.dims:
             shape = tuple(n_draws if d == dims.DRAW else var.sizes[d] for d in var.dims)
-            chunks = tuple(min(chunk, n_draws) if d == dims.DRAW else var.sizes[d] for d in var.dims)
+            chunks = tuple(
+                min(chunk, n_draws) if d == dims.DRAW else var.sizes[d] for d in var.dims
+            )
             fill = np.nan if var.dtype.kind == "f" else 0
             data = da.full(shape, fill, dtype=var.dtype, chunks=chunks)
             out[name] = xr.Variable(var.dims, data, attrs=var.attrs)

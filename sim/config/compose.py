@@ -4,8 +4,8 @@ A file with `include: [a.yaml, b.yaml, ...]` starts from a parent that citypaths
 from the included scenarios (docs/scenario-format.md, section 20):
 
 - `cities` are the included files' cities, in order;
-- each included city keeps its own BAU: the included file's `bau.default`, `bau.sectors`
-  and `bau.cities` are rewritten under `bau.cities.<city>` with the same precedence, so
+- each included city keeps its sectors' split into sources (`sources:`) and its own BAU:
+  the included file's `bau.default`, `bau.sectors` and `bau.cities` are rewritten under `bau.cities.<city>` with the same precedence, so
   that the city's growth is exactly what its own file gives;
 - interventions, removals, capacities and budgets keep their entries, with ids prefixed by
   the file's *prefix* (`umea.electric-cars`; default: the name of the folder the file is
@@ -278,6 +278,8 @@ def compose(
     cloc: list[Loc] = []
     bau_cities: dict[str, Any] = {}
     bau_locs: dict[str, Loc] = {}
+    sources: dict[Any, Any] = {}
+    source_locs: dict[Any, Loc] = {}
     groups: dict[str, list] = {g: [] for g in (*_ENTRIES, *_POOLS)}
     glocs: dict[str, list[Loc]] = {g: [] for g in groups}
     for (raw, rloc), (file, prefix, where) in zip(parts, includes, strict=True):
@@ -292,6 +294,11 @@ def compose(
         refs = [str(c) for c in own_cities]
         cities += refs
         cloc += [locate(rloc, ["cities", i]) for i in range(len(refs))]
+        split = raw.get("sources") or {}
+        if isinstance(split, dict):  # each city's sectors split into sources, as written
+            for ref, per_sector in split.items():
+                sources[ref] = per_sector
+                source_locs[ref] = locate(rloc, ["sources", ref])
         bau = raw.get("bau") or {}
         if isinstance(bau, dict):
             flat, flocs = _flat_bau(bau, locate(rloc, ["bau"]), refs, raw, rloc)
@@ -337,6 +344,9 @@ def compose(
         where = includes[0][2]
         parent["bau"] = {"cities": bau_cities}
         pchildren["bau"] = Loc(path, where.line, {"cities": Loc(path, where.line, bau_locs)})
+    if sources:
+        parent["sources"] = sources
+        pchildren["sources"] = Loc(path, includes[0][2].line, source_locs)
     for group in groups:
         if groups[group]:
             parent[group] = groups[group]

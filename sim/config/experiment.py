@@ -106,7 +106,9 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         scenario_path = Path(os.path.normpath(here / rel))
         if not scenario_path.is_file():
             raise InputError(
-                path, f"scenario file not found: {scenario_path}", line=where.line,
+                path,
+                f"scenario file not found: {scenario_path}",
+                line=where.line,
                 key=format_key(doc.data, ["scenarios", i]),
             )
         one = load_scenario(scenario_path, data_dir)

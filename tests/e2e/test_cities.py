@@ -29,9 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 DATA = load_data(SCENARIOS / "data")
 CODES = sorted(DATA.cities)
-#: Umeå's and Malmö's files are kept by the lead engineer; their own targets get a
-#: `source` when they move into targets.yaml (the measures' sources are checked for all)
-TARGET_SOURCES_PENDING = {"2480", "1280"}
 
 
 @cache
@@ -75,8 +72,6 @@ def test_every_target_and_measure_names_a_source(code):
     sc = load_scenario(_contract(code)).scenario
     for item in (*sc.interventions, *sc.removals):
         assert (item.source or "").strip(), f"{item.id} has no source"
-    if code in TARGET_SOURCES_PENDING:
-        pytest.skip("own targets kept by the lead engineer; sources follow (see docstring)")
     for target in _found()[code].targets:
         assert (target.source or "").strip(), f"{target.id} has no source"
         if not target.generic:  # a city's own decision: the document's address
@@ -87,9 +82,7 @@ def test_every_target_and_measure_names_a_source(code):
 def test_a_city_without_a_decision_of_its_own_says_so(code):
     info = _found()[code]
     targets_file = SCENARIOS / info.folder / "targets.yaml"
-    if code in TARGET_SOURCES_PENDING or not targets_file.exists():
-        assert info.own_targets, "Umeå and Malmö write their own targets"
-        return
+    assert targets_file.exists(), "every city writes its targets in targets.yaml"
     says_generic = "GENERIC TARGET" in targets_file.read_text(encoding="utf-8")
     # a city keeps only the generic contract target exactly when its file says it found none
     assert says_generic == (not info.own_targets)
