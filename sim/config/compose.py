@@ -5,8 +5,9 @@ from the included scenarios (docs/scenario-format.md, section 20):
 
 - `cities` are the included files' cities, in order;
 - each included city keeps its sectors' split into sources (`sources:`) and its own BAU:
-  the included file's `bau.default`, `bau.sectors` and `bau.cities` are rewritten under `bau.cities.<city>` with the same precedence, so
-  that the city's growth is exactly what its own file gives;
+  the included file's `bau.default`, `bau.sectors` and `bau.cities` are rewritten under
+  `bau.cities.<city>` with the same precedence, so that the city's growth is exactly what
+  its own file gives;
 - interventions, removals, capacities and budgets keep their entries, with ids prefixed by
   the file's *prefix* (`umea.electric-cars`; default: the name of the folder the file is
   in); `city: all` becomes the file's cities; `after` and `needs` that name the file's own
