@@ -38,6 +38,7 @@ class RunResult:
     city_removals: np.ndarray  # [draw, city, intervention, year] t CO2e/yr credited to cities
     source_emissions: np.ndarray  # [draw, source, year] t CO2e/yr
     rollout: RolloutResult
+    theta: np.ndarray | None = None  # [draw, parameter] the design rows the run evaluated
     seed: int | None = None
     sampler: str = "none (central values)"
 
@@ -194,6 +195,7 @@ def run_plan(
         city_removals=credited,
         source_emissions=source_emissions,
         rollout=rollout,
+        theta=theta,
     )
 
 

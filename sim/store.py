@@ -258,9 +258,29 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     return path
 
 
-def read_result(path: str | Path) -> xr.Dataset:
-    """Open a stored result (fully loaded) and check it is one."""
+def read_results(path: str | Path) -> list[xr.Dataset]:
+    """Every scenario of a stored result: one for a NetCDF file, one per scenario of a
+    Monte Carlo store (a complete one: an interrupted store is refused)."""
     path = Path(path)
+    if path.is_dir():
+        from sim.store_zarr import is_zarr_store, open_store
+
+        if not is_zarr_store(path):
+            raise CitypathsError(f"{path}: a folder that is no Zarr store")
+        return open_store(path, load=True)
+    return [read_result(path)]
+
+
+def read_result(path: str | Path) -> xr.Dataset:
+    """Open a stored result (fully loaded) and check it is one; a Monte Carlo store must hold
+    one scenario (see `read_results` for several)."""
+    path = Path(path)
+    if path.is_dir():
+        results = read_results(path)
+        if len(results) != 1:
+            names = ", ".join(str(ds[dims.SCENARIO].values[0]) for ds in results)
+            raise CitypathsError(f"{path}: holds {len(results)} scenarios ({names}); read them all")
+        return results[0]
     if not path.is_file():
         raise CitypathsError(f"{path}: file not found")
     try:

@@ -39,9 +39,16 @@ def is_zarr_store(path: Path) -> bool:
     return path.is_dir() and ((path / "zarr.json").is_file() or (path / ".zgroup").is_file())
 
 
+#: Zarr format 2: strings (city names, target titles) have a stable encoding there, and
+#: every Zarr reader reads it
+ZARR_FORMAT = 2
+
+
 def _root(path: Path, mode: str = "r"):
     import zarr
 
+    if mode == "w":
+        return zarr.open_group(str(path), mode=mode, zarr_format=ZARR_FORMAT)
     return zarr.open_group(str(path), mode=mode)
 
 
@@ -89,6 +96,7 @@ def init_store(path: Path, groups: dict[str, xr.Dataset], attrs: dict[str, Any],
             compute=False,
             encoding=encoding(tmpl, float32),
             consolidated=False,
+            zarr_format=ZARR_FORMAT,
         )
 
 
@@ -96,13 +104,15 @@ def write_chunk(path: Path, group: str, ds: xr.Dataset, start: int) -> None:
     """Write the draws of `ds` into their place, draws [start, start + len)."""
     stop = start + ds.sizes[dims.DRAW]
     keep = [name for name, var in ds.data_vars.items() if dims.DRAW in var.dims]
-    part = ds[keep].drop_vars([c for c in ds.coords if dims.DRAW not in ds[c].dims])
+    part = ds[keep]
+    part = part.drop_vars([c for c in part.coords if dims.DRAW not in part[c].dims])
     part = part.drop_vars(dims.DRAW)
     part.to_zarr(
         str(path),
         group=group,
         region={dims.DRAW: slice(start, stop)},
         consolidated=False,
+        zarr_format=ZARR_FORMAT,
     )
 
 
@@ -161,6 +171,6 @@ def open_store(path: str | Path, *, load: bool = False) -> list[xr.Dataset]:
         )
     out = []
     for group in attrs.get("scenarios", []):
-        ds = xr.open_zarr(str(path), group=group, consolidated=False)
+        ds = xr.open_zarr(str(path), group=group, consolidated=False, zarr_format=ZARR_FORMAT)
         out.append(ds.load() if load else ds)
     return out

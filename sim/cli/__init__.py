@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 import sim
-from sim.cli import analysis, data, rollout, scenario
+from sim.cli import analysis, data, mc, rollout, scenario
 from sim.cli._common import EXIT_USER_ERROR, Parser
 from sim.errors import CitypathsError
 
-COMMAND_MODULES = (scenario, rollout, data, analysis)
+COMMAND_MODULES = (scenario, rollout, data, mc, analysis)
 
 
 def build_parser() -> argparse.ArgumentParser:

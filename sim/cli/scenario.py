@@ -53,9 +53,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from sim.analysis.summary import format_summary
-    from sim.store import read_result
+    from sim.store import read_results
 
-    print(format_summary(read_result(args.result)), end="")
+    print("\n".join(format_summary(ds) for ds in read_results(args.result)), end="")
     return 0
 
 

@@ -65,6 +65,11 @@ class Experiment(Strict):
                 "the sobol sampler needs a power of two draws (e.g. {a} or {b}), got {n}",
                 {"a": lower, "b": 2 * lower, "n": self.draws},
             )
+        if self.sampler == "saltelli" and self.correlations:
+            raise PydanticCustomError(
+                "saltelli_correlations",
+                "Sobol' indices assume independent inputs: a Saltelli design takes no correlations",
+            )
         if self.sampler == "saltelli" and len(self.scenarios) != 1:
             raise PydanticCustomError(
                 "saltelli_scenarios",
