@@ -136,7 +136,13 @@ def write_progress(path: Path, progress: dict[str, Any]) -> None:
 
 
 def mark_complete(path: Path) -> None:
+    """Consolidate each group's metadata (plain `xr.open_zarr` then opens it fast), then
+    mark the store complete: the last thing a run writes."""
+    import zarr
+
     root = _root(path, mode="r+")
+    for group in root.attrs.get("scenarios", []):
+        zarr.consolidate_metadata(str(path), path=group, zarr_format=ZARR_FORMAT)
     root.attrs[COMPLETE] = True
 
 
