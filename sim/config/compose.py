@@ -328,8 +328,11 @@ def compose(
                 if not isinstance(name, str):
                     raise _fail(rloc, [group, i], raw, "an included entry needs an 'id'")
                 item["id"] = f"{prefix}.{name}"
+                if group in _ENTRIES and "label" not in item:
+                    item["label"] = name  # results name it as the city's own file does
                 children = dict(iloc.children or {})  # type: ignore[arg-type]
                 children.setdefault("id", iloc)
+                children.setdefault("label", children["id"])
                 key = "city" if group in _ENTRIES else "cities"
                 if item.get(key) == "all":
                     item[key] = list(refs)

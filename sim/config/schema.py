@@ -276,6 +276,9 @@ class Intervention(Strict):
     """A measure that cuts a share of one sector's emissions in one or more cities."""
 
     id: Id
+    # the measure's name in results (default: the id); entries in different cities may
+    # share it, so that a result lines up measures by city and name
+    label: Id | None = None
     title: str | None = None
     city: CityRef | list[CityRef]
     sector: SectorId
@@ -292,6 +295,9 @@ class Removal(Strict):
     """A removal (CCS, BECCS, a sink): tonnes taken out per year at full adoption."""
 
     id: Id
+    # the measure's name in results (default: the id); entries in different cities may
+    # share it, so that a result lines up measures by city and name
+    label: Id | None = None
     title: str | None = None
     city: CityRef | list[CityRef]
     tonnes: NonNegative  # t CO2e per year at full adoption

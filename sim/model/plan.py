@@ -319,6 +319,27 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
     entries = [*sc.interventions, *sc.removals]
     city_index = {code: i for i, code in enumerate(loaded.cities)}
     sector_index = {s: i for i, s in enumerate(loaded.sectors)}
+    # the intervention axis of results: entries' labels (default: their ids), each once;
+    # entries of one label must be of one kind and sector
+    labels: list[str] = []
+    label_entry: dict[str, Any] = {}
+    label_index: list[int] = []
+    group_index = {"interventions": 0, "removals": len(sc.interventions)}
+    for k, e in enumerate(entries):
+        label = e.label or e.id
+        first = label_entry.get(label)
+        if first is None:
+            label_entry[label] = e
+            labels.append(label)
+        elif isinstance(first, Removal) != isinstance(e, Removal) or (
+            not isinstance(e, Removal) and first.sector != e.sector
+        ):
+            group = "removals" if isinstance(e, Removal) else "interventions"
+            raise loaded.fail(
+                [group, k - group_index[group], "label"],
+                f"'{label}' names entries of different kinds or sectors; give it another label",
+            )
+        label_index.append(labels.index(label))
     cols: dict[str, list] = {k: [] for k in _PROJECT_COLUMNS}
     reductions: list[_Reduction] = []
     credits: list[tuple[int, int, int]] = []
@@ -331,7 +352,7 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
         base = f"{spec.group}.{item.id}"
         at = [spec.group, spec.index]
         cols["city"].append(city_index[code])
-        cols["intervention"].append(spec.entry)
+        cols["intervention"].append(label_index[spec.entry])
         k = len(cols["city"]) - 1
         if removal:
             cols["sector"].append(NO_PARAM)
@@ -422,11 +443,20 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
         [p.capacities for p in loaded.layout.projects]
     )
     meta = (
-        tuple(e.id for e in entries),
-        tuple(e.title or e.id for e in entries),
-        tuple("removal" if isinstance(e, Removal) else "reduction" for e in entries),
-        tuple("" if isinstance(e, Removal) else e.sector for e in entries),
+        tuple(labels),
+        tuple(label_entry[x].title or label_entry[x].label or label_entry[x].id for x in labels),
+        tuple("removal" if isinstance(label_entry[x], Removal) else "reduction" for x in labels),
+        tuple("" if isinstance(label_entry[x], Removal) else label_entry[x].sector for x in labels),
     )
+    pairs: set[tuple[int, int]] = set()
+    for spec, c, x in zip(loaded.layout.projects, cols["city"], cols["intervention"], strict=True):
+        if (c, x) in pairs:
+            raise loaded.fail(
+                [spec.group, spec.index, "label"],
+                f"two entries named '{labels[x]}' run in {loaded.data.cities[spec.city].name}: "
+                "a city runs a measure of one name once",
+            )
+        pairs.add((c, x))
     credit_arrays = Credits(
         *(np.asarray([c[i] for c in credits], dtype=np.int64) for i in range(3))
     )
