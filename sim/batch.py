@@ -38,7 +38,8 @@ from sim import dims, sampling
 from sim.config.experiment import LoadedExperiment
 from sim.errors import CitypathsError
 from sim.model.plan import Plan, build_plan
-from sim.runner import RunResult, run_plan
+from sim.result import RunResult
+from sim.runner import run_plan
 
 #: result variables a store always keeps, whatever `keep:` says (what readers need)
 ALWAYS_KEPT = ("emissions", "removals", "theta")

@@ -17,7 +17,7 @@ from sim import dims
 from sim.atomic import replacing
 from sim.core.benchmarks import total_trend
 from sim.errors import CitypathsError
-from sim.runner import RunResult
+from sim.result import RunResult
 
 FORMAT = "citypaths-result-1"
 
