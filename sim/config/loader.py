@@ -53,6 +53,19 @@ class LoadedScenario:
         return code
 
 
+#: How many files an `extends:` chain may have: a scenario, a city scenario, a regional one
+#: and a national BAU need four; 20 leaves room and keeps the recursion shallow.
+MAX_EXTENDS = 20
+
+
+def _real(path: Path) -> Path:
+    """The path with symbolic links resolved; a symlink loop is a located error."""
+    try:
+        return path.resolve(strict=False)
+    except (OSError, RuntimeError) as exc:
+        raise InputError(path, f"cannot follow the path: {exc}") from None
+
+
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path, ...]]:
     doc = read_yaml(path)
     if doc.data is None:
@@ -74,9 +87,24 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
             key="extends",
         )
     parent = Path(os.path.normpath(path.parent / parent_ref))
-    if parent.resolve() in {p.resolve() for p in (*chain, path)}:
+    if parent.is_symlink() and not parent.exists():
+        raise InputError(
+            path,
+            f"{parent_ref} is a broken symbolic link or a symlink loop (looked for {parent})",
+            line=where.line,
+            key="extends",
+        )
+    if _real(parent) in {_real(p) for p in (*chain, path)}:
         cycle = " -> ".join(p.name for p in (*chain, path, parent))
         raise InputError(path, f"'extends' makes a cycle: {cycle}", line=where.line, key="extends")
+    if len(chain) + 2 > MAX_EXTENDS:
+        raise InputError(
+            path,
+            f"'extends' chains more than {MAX_EXTENDS} files; citypaths follows at most "
+            f"{MAX_EXTENDS} (started at {(chain or (path,))[0]})",
+            line=where.line,
+            key="extends",
+        )
     if not parent.is_file():
         raise InputError(
             path,
@@ -320,8 +348,12 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Loade
     Raises InputError (naming file, line and key) for anything wrong in it.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(path, "is a folder, expected a scenario file")
+    if path.is_symlink() and not path.exists():
+        raise InputError(path, "a broken symbolic link or a symlink loop")
     if not path.is_file():
-        raise InputError(path, "file not found")
+        raise InputError(path, "file not found" if not path.exists() else "not a regular file")
     raw, loc, files = _resolve(path, ())
     raw, loc = apply_library(raw, loc, _library_for(raw, loc))
     try:
