@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli._common import DATA_HELP, ENGINE_HELP, EXIT_USER_ERROR
+from sim.cli._common import DATA_HELP, ENGINE_HELP, EXIT_USER_ERROR, FORCE_HELP, echo, printable
 from sim.errors import CitypathsError
 
 
@@ -20,9 +20,9 @@ def _validate(args: argparse.Namespace) -> int:
             plan = build_plan(load_scenario(path, args.data))
         except CitypathsError as exc:
             failed += 1
-            print(f"citypaths: error: {exc}", file=sys.stderr)
+            print(f"citypaths: error: {printable(str(exc))}", file=sys.stderr)
             continue
-        print(
+        echo(
             f"ok: {path} ({plan.scenario_id}: {len(plan.cities)} cities, "
             f"{len(plan.interventions)} interventions, {plan.years[0]}-{plan.years[-1]})"
         )
@@ -31,18 +31,24 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from sim.analysis.summary import format_summary
+    from sim.atomic import guard_output
     from sim.runner import run_scenario
     from sim.store import write_netcdf
 
-    ds = run_scenario(args.scenario, args.data, rollout_engine=args.rollout)
+    if args.no_save and args.output:
+        raise CitypathsError("-o/--output and --no-save contradict each other: give one of them")
     out = None
+    if args.output:
+        out = guard_output(args.output, "result", args.force)  # before the work
+    ds = run_scenario(args.scenario, args.data, rollout_engine=args.rollout)
     if not args.no_save:
-        scenario_id = str(ds["scenario"].values[0])
-        out = Path(args.output) if args.output else Path("out") / f"{scenario_id}.nc"
+        if out is None:
+            scenario_id = str(ds["scenario"].values[0])
+            out = guard_output(Path("out") / f"{scenario_id}.nc", "result", args.force)
         write_netcdf(ds, out)
-    print(format_summary(ds), end="")
+    echo(format_summary(ds), end="")
     if out is not None:
-        print(f"\nResults written to {out}")
+        echo(f"\nResults written to {out}")
     return 0
 
 
@@ -50,8 +56,28 @@ def _show(args: argparse.Namespace) -> int:
     from sim.analysis.summary import format_summary
     from sim.store import read_result
 
-    print(format_summary(read_result(args.result)), end="")
+    ds = _quietly(read_result, args.result)
+    try:
+        text = format_summary(ds)
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
+        # the file opened and says it is a result, but its contents do not fit together
+        raise CitypathsError(
+            f"{args.result}: not a complete citypaths result ({type(exc).__name__}: {exc}); "
+            "run the scenario again to rewrite it"
+        ) from None
+    echo(text, end="")
     return 0
+
+
+def _quietly(func, *args):
+    """Call func; if it fails, a damaged file can make the HDF5 layer's clean-up complain
+    on stderr ("Exception ignored in ...") later, even at exit, after the error has been
+    reported: for the rest of this process such complaints are not printed."""
+    try:
+        return func(*args)
+    except CitypathsError:
+        sys.unraisablehook = lambda unraisable: None
+        raise
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,9 +102,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         metavar="OUT.nc",
-        help="where to save the results (default: out/<scenario id>.nc)",
+        help="where to save the results (default: out/<scenario id>.nc); an existing "
+        "result is replaced only with --force",
     )
     p.add_argument("--no-save", action="store_true", help="print the summary only")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--data", metavar="DIR", help=DATA_HELP)
     p.add_argument("--rollout", choices=("auto", "fast", "simpy"), default="auto", help=ENGINE_HELP)
     p.set_defaults(func=_run)
