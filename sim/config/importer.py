@@ -103,7 +103,9 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str
                     line=1,
                     key=missing[0],
                 )
+            end = reader.line_num
             for row in reader:
+                end = reader.line_num
                 if None in row:
                     extra = len(row[None])  # type: ignore[index]
                     raise InputError(
@@ -124,7 +126,11 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str
                 path, "the file is not UTF-8 text; save it as UTF-8", line=_first_bad_line(path)
             ) from None
         except csv.Error as exc:
-            raise InputError(path, f"malformed CSV: {exc}", line=reader.line_num) from None
+            # an unterminated quote runs to the end of the file: the record (and the quote)
+            # starts on the line after the last complete row
+            raise InputError(
+                path, f"malformed CSV: {exc} (a quote opened and never closed?)", line=end + 1
+            ) from None
 
 
 def _first_bad_line(path: Path) -> int | None:

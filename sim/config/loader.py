@@ -21,7 +21,7 @@ from sim.config.baseline import BaselineData, load_data
 from sim.config.library import Library, apply_library, default_library_dir, load_library
 from sim.config.merge import check_no_removals, merge
 from sim.config.projects import Layout, build_layout
-from sim.config.schema import Scenario, SubsectorShare, central
+from sim.config.schema import Scenario, SubsectorShare, central, values_of
 from sim.config.validation import to_input_error
 from sim.config.yamlio import Loc, format_key, locate, read_yaml
 from sim.errors import InputError
@@ -287,8 +287,35 @@ def _check_subsectors(check: _Checker, data: BaselineData, item, codes, keys: li
             )
 
 
+#: The most a BAU index (activity or intensity) may reach: 100 times its base-year value.
+#: No business-as-usual assumption multiplies a sector's activity or intensity a
+#: hundredfold; a larger index is a typo (a rate of 2 meant as 2 %), and an unbounded one
+#: overflows to infinity.
+MAX_INDEX = 100.0
+
+
+def _largest_index(growth: Any, base: int, horizon: int) -> tuple[float, int]:
+    """The largest value a growth index reaches from the base year to the horizon (taking
+    the highest of each range), and the first year it does so."""
+    if growth.path is not None:
+        peak = max(growth.path.items(), key=lambda kv: max(values_of(kv[1])))
+        return max(values_of(peak[1])), peak[0]
+    rates = growth.rate if isinstance(growth.rate, dict) else {base + 1: growth.rate}
+    index, best, when = 1.0, 1.0, base
+    for year in range(base + 1, horizon + 1):
+        active = [r for y, r in rates.items() if y <= year]
+        step = max(values_of(rates[max(y for y in rates if y <= year)])) if active else 0.0
+        index *= 1.0 + step
+        if index > best:
+            best, when = index, year
+        if best > MAX_INDEX:
+            break
+    return best, when
+
+
 def _check_paths(check: _Checker, raw: dict, sc: Scenario, base: int) -> None:
-    """Index paths start after the base year, or at it with the value 1."""
+    """Index paths start after the base year, or at it with the value 1; no index exceeds
+    MAX_INDEX before the horizon."""
     places: list[tuple[list[Any], Any]] = [(["bau", "default"], sc.bau.default)]
     places += [(["bau", "sectors", k], v) for k, v in sc.bau.sectors.items()]
     for ref, per_sector in sc.bau.cities.items():
@@ -297,7 +324,18 @@ def _check_paths(check: _Checker, raw: dict, sc: Scenario, base: int) -> None:
     for keys, assumptions in places:
         for channel in ("activity", "intensity"):
             growth = getattr(assumptions, channel)
-            if growth is None or growth.path is None:
+            if growth is None:
+                continue
+            peak, year = _largest_index(growth, base, sc.years.horizon)
+            if peak > MAX_INDEX:
+                kind = "path" if growth.path is not None else "rate"
+                raise check.fail(
+                    [*keys, channel, kind],
+                    f"the {channel} index would reach {peak:.3g} times its base-year value "
+                    f"by {year}; at most {MAX_INDEX:g} is accepted (rates are fractions: "
+                    "0.02 is 2 % a year)",
+                )
+            if growth.path is None:
                 continue
             for year, value in growth.path.items():
                 if year < base or (year == base and central(value) != 1.0):

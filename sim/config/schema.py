@@ -56,11 +56,46 @@ def central(value: float | Range) -> float:
     return float(value.central) if isinstance(value, Range) else float(value)
 
 
+#: The largest magnitude any number in a scenario may have: 1e15 is a thousand times
+#: Sweden's yearly GDP in SEK and far above any emission in t CO2e, yet leaves products and
+#: sums of such numbers far from floating-point overflow (about 1.8e308).
+MAX_MAGNITUDE = 1e15
+
+
 def _finite(value: float | Range) -> float | Range:
     for v in values_of(value):
         if v != v or v in (float("inf"), float("-inf")):
             raise PydanticCustomError(
                 "finite", "expected a finite number, got {value}", {"value": v}
+            )
+        if abs(v) > MAX_MAGNITUDE:
+            raise PydanticCustomError(
+                "magnitude",
+                "expected a number of at most 1e15 in size, got {value}",
+                {"value": f"{v:.3g}"},
+            )
+    return value
+
+
+def _rate(value: float | Range) -> float | Range:
+    for v in values_of(value):
+        if v < -1.0:
+            raise PydanticCustomError(
+                "rate",
+                "expected a yearly rate of at least -1 (-100 % a year), got {value}: "
+                "an index cannot fall below zero",
+                {"value": v},
+            )
+    return value
+
+
+def _capital(value: float | Range) -> float | Range:
+    for v in values_of(value):
+        if v < 0:
+            raise PydanticCustomError(
+                "capital",
+                "expected a capital cost >= 0, got {value} (a saving is a negative opex)",
+                {"value": v},
             )
     return value
 
@@ -90,6 +125,10 @@ Fraction = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_fra
 NonNegative = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_non_negative)]
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
+#: an annual growth rate: at least -1 (-100 %/yr), so that an index stays >= 0
+Rate = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_rate)]
+#: a capital cost: never negative (a saving is a negative opex)
+Capital = Annotated[float | Range, AfterValidator(_finite), AfterValidator(_capital)]
 
 
 def _year_time(value: float | Range) -> float | Range:
@@ -113,7 +152,7 @@ class Growth(Strict):
     makes it change from that year on) or `path` (index values by year, 1 = base year;
     straight lines between the years given, held flat after the last)."""
 
-    rate: Number | dict[Year, Number] | None = None
+    rate: Rate | dict[Year, Rate] | None = None
     path: dict[Year, NonNegative] | None = None
 
     @model_validator(mode="after")
@@ -210,9 +249,9 @@ class Cost(Strict):
     same full effect, paid in proportion to adoption), not both of a kind.
     """
 
-    capex: Number | None = None  # in total, spent as adoption grows
+    capex: Capital | None = None  # in total, spent as adoption grows
     opex: Number | None = None  # per year at full adoption; negative is a saving
-    capex_per_t: Number | None = None  # per t CO2e/yr of full effect
+    capex_per_t: Capital | None = None  # per t CO2e/yr of full effect
     opex_per_t: Number | None = None  # per year, per t CO2e/yr of full effect
 
     @model_validator(mode="after")

@@ -58,6 +58,10 @@ def _expected(err: dict[str, Any], model: type[BaseModel], keys: tuple[Any, ...]
 _NUMBER_LIKE = re.compile(r"^\s*[-+]?[0-9]")
 
 
+def _is_type_error(kind: str) -> bool:
+    return kind.endswith("_type") or kind in ("is_instance_of", "model_attributes_type")
+
+
 _SCALAR_TYPES = frozenset({"float_type", "int_type", "string_type", "bool_type"})
 _TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
 
@@ -88,6 +92,7 @@ def _strip_tags(data: Any, keys: tuple[Any, ...]) -> tuple[Any, ...]:
 def to_input_error(exc: ValidationError, data: Any, loc: Loc, model: type[BaseModel]) -> InputError:
     """The first problem as an InputError; further problems follow on their own lines."""
     seen: dict[tuple[Any, ...], list[str]] = {}
+    kinds_at: dict[tuple[Any, ...], list[str]] = {}
     errors = exc.errors(include_url=False)
     for err in errors:
         # a mapping given where a number or a mapping may stand: the number's complaint
@@ -102,6 +107,14 @@ def to_input_error(exc: ValidationError, data: Any, loc: Loc, model: type[BaseMo
                 continue
         keys = _strip_tags(data, tuple(err["loc"]))
         seen.setdefault(keys, []).append(_expected(err, model, keys))
+        kinds_at.setdefault(keys, []).append(err["type"])
+    for keys, kinds in kinds_at.items():
+        # a union member that took the value but found it out of range says what is wrong;
+        # the members whose type did not fit ("or a valid dictionary") only add noise
+        if len(kinds) > 1 and not all(_is_type_error(k) for k in kinds):
+            seen[keys] = [
+                m for m, k in zip(seen[keys], kinds, strict=True) if not _is_type_error(k)
+            ]
     items = []
     # an unknown key first: it is often a typo, and explains a "required key is missing"
     ordered = sorted(seen.items(), key=lambda kv: not any("unknown key" in m for m in kv[1]))
