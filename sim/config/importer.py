@@ -105,20 +105,28 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str
                 )
             end = reader.line_num
             for row in reader:
-                end = reader.line_num
+                start, end = end + 1, reader.line_num
+                # a row that runs over several lines has a quote opened and not closed
+                spans = (
+                    f'; the row runs from line {start} to line {end}: a quote (") opened '
+                    "on this line and never closed?"
+                    if end > start
+                    else ""
+                )
                 if None in row:
                     extra = len(row[None])  # type: ignore[index]
                     raise InputError(
                         path,
-                        f"{len(header) + extra} fields, expected {len(header)} as in the header",
-                        line=reader.line_num,
+                        f"{len(header) + extra} fields, expected {len(header)} as in the "
+                        f"header{spans}",
+                        line=start,
                     )
                 if any(v is None for v in row.values()):
                     got = sum(v is not None for v in row.values())
                     raise InputError(
                         path,
-                        f"{got} field(s), expected {len(header)} as in the header",
-                        line=reader.line_num,
+                        f"{got} field(s), expected {len(header)} as in the header{spans}",
+                        line=start,
                     )
                 yield reader.line_num, row
         except UnicodeDecodeError:
