@@ -360,7 +360,7 @@ def _uses_library(raw: dict) -> bool:
     return any(
         isinstance(item, dict) and "use" in item
         for group in ("interventions", "removals")
-        for item in (raw.get(group) or [])
+        for item in (raw.get(group) if isinstance(raw.get(group), list) else [])
     )
 
 

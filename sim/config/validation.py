@@ -25,7 +25,7 @@ def _describe(value: Any) -> str:
 def _expected(err: dict[str, Any], model: type[BaseModel], keys: tuple[Any, ...]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = schema_keys(model, keys[:-1])
+        allowed = schema_keys(model, keys[:-1]) or []
         near = difflib.get_close_matches(str(keys[-1]), allowed, n=1, cutoff=0.6) if keys else []
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         if allowed:
