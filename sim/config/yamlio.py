@@ -39,7 +39,7 @@ _Loader.add_implicit_resolver(
 #: leave a wide margin and keep any file within a few seconds and a bounded amount of
 #: memory to read, validate and merge.
 MAX_FILE_BYTES = 2_000_000  # bytes of one YAML file
-MAX_VALUES = 200_000  # values (scalars, mappings, lists) once every alias is expanded
+MAX_VALUES = 100_000  # values (scalars, mappings, lists) once every alias is expanded
 MAX_DEPTH = 40  # levels of nested mappings and lists
 MAX_INT_DIGITS = 30  # digits of a whole number (no quantity citypaths reads needs more)
 
