@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from sim.errors import CitypathsError
 
@@ -210,13 +211,25 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
-def install_signal_handlers() -> None:
+def install_signal_handlers() -> dict[int, Any]:
     """Turn SIGINT and SIGTERM into `Interrupted`, and remember them: an interrupt that
     lands where Python cannot raise it (a finalizer) still stops the next rename into
-    place, and the command still exits non-zero."""
+    place, and the command still exits non-zero. Returns the previous handlers (for
+    `restore_signal_handlers`); outside the main thread nothing is changed."""
     _received.clear()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _on_signal)
+    previous: dict[int, Any] = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, _on_signal)
+    except ValueError:  # not the main thread: signals go to the main thread anyway
+        restore_signal_handlers(previous)
+        return {}
+    return previous
+
+
+def restore_signal_handlers(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def interrupted() -> int | None:

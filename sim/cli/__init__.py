@@ -12,7 +12,12 @@ import sys
 from collections.abc import Sequence
 
 import sim
-from sim.atomic import Interrupted, install_signal_handlers, interrupted
+from sim.atomic import (
+    Interrupted,
+    install_signal_handlers,
+    interrupted,
+    restore_signal_handlers,
+)
 from sim.cli import data, rollout, scenario
 from sim.cli._common import EXIT_USER_ERROR, Parser, printable
 from sim.errors import CitypathsError
@@ -47,10 +52,13 @@ def _interrupted_message(signum: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 2 user error, 128+n on signal n)."""
-    install_signal_handlers()
+    previous = install_signal_handlers()
     try:
         args = build_parser().parse_args(argv)
         status = int(args.func(args))
+        # an interrupt swallowed where Python could not raise it (a finalizer) still counts
+        signum = interrupted()
+        return _interrupted_message(signum) if signum is not None else status
     except CitypathsError as exc:
         print(f"citypaths: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -58,9 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted_message(exc.signum)
     except KeyboardInterrupt:
         return _interrupted_message(2)
-    # an interrupt swallowed where Python could not raise it (a finalizer) still counts
-    signum = interrupted()
-    return _interrupted_message(signum) if signum is not None else status
+    finally:
+        restore_signal_handlers(previous)
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ def _cities(args: argparse.Namespace) -> int:
     if not data.cities:
         print(f"no cities in {data.root / 'cities'}")
         return 0
-    print(format_table(CITY_HEADER, city_rows(data)), end="")
+    echo(format_table(CITY_HEADER, city_rows(data)), end="")
     print(
         f"\n{len(data.cities)} cities in {data.root}.\n"
         "population: residents on 31 December of the latest year in the file.\n"

@@ -241,3 +241,16 @@ def test_sigint_during_a_real_run_exits_130_and_writes_nothing(tmp_path):
     assert "interrupted (SIGINT)" in err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_escape_codes_in_a_title_do_not_reach_the_terminal(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        SCENARIO.format(base=DATA / "toy_base.yaml", data=DATA / "toy")
+        + 'title: "\\e[2J\\e[31mred \\x07bell"\n'
+    )
+    done = _cli("run", str(path), "--no-save", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout
+    assert "\x07" not in done.stdout
+    assert "\\x1b[2J\\x1b[31mred \\x07bell" in done.stdout
