@@ -85,6 +85,7 @@ def _syntax_error(path: Path, text: str, exc: yaml.YAMLError) -> InputError:
             f"YAML syntax error: the character {what}{nul} is not allowed in a YAML file "
             f"({exc.reason}); remove it",
             line=line,
+            key=_key_on_line(text.splitlines(), line - 1),
         )
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
@@ -135,7 +136,12 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _check_graph(root: yaml.Node, path: Path) -> None:
+def _tag(tag: str) -> str:
+    """A tag as written: `!!python/object` rather than `tag:yaml.org,2002:python/object`."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org") else tag
+
+
+def _check_graph(root: yaml.Node, path: Path, lines: list[str]) -> None:
     """Refuse a recursive alias, a document that expands to more than MAX_VALUES values
     and nesting deeper than MAX_DEPTH, in time linear in the size of the text (each node
     is visited once, however many aliases name it)."""
@@ -154,6 +160,7 @@ def _check_graph(root: yaml.Node, path: Path) -> None:
             open_.discard(nid)
             done.add(nid)
             line = node.start_mark.line + 1
+            key = _key_on_line(lines, node.start_mark.line)
             if size[nid] > MAX_VALUES:
                 raise InputError(
                     path,
@@ -161,6 +168,7 @@ def _check_graph(root: yaml.Node, path: Path) -> None:
                     f"repeat a mapping or list too many times); citypaths reads at most "
                     f"{MAX_VALUES:,}",
                     line=line,
+                    key=key,
                 )
             if height[nid] > MAX_DEPTH:
                 raise InputError(
@@ -168,6 +176,7 @@ def _check_graph(root: yaml.Node, path: Path) -> None:
                     f"mappings and lists nested more than {MAX_DEPTH} levels deep; a "
                     f"scenario needs fewer than 10",
                     line=line,
+                    key=key,
                 )
             continue
         if nid in done:
@@ -178,6 +187,7 @@ def _check_graph(root: yaml.Node, path: Path) -> None:
                 "an alias names a mapping or list that contains it (a recursive alias); "
                 "an alias must refer to a value written before and outside it",
                 line=node.start_mark.line + 1,
+                key=_key_on_line(lines, node.start_mark.line),
             )
         open_.add(nid)
         stack.append((node, True))
@@ -187,19 +197,21 @@ def _check_graph(root: yaml.Node, path: Path) -> None:
 class _Builder:
     """Plain data and locations from a checked node tree; each node is built once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lines: list[str]) -> None:
         self.path = path
+        self.lines = lines
         self.constructor = yaml.constructor.SafeConstructor()
         self.memo: dict[int, tuple[Any, Any]] = {}
 
     def fail(self, node: yaml.Node, message: str) -> InputError:
-        return InputError(self.path, message, line=node.start_mark.line + 1)
+        index = node.start_mark.line
+        return InputError(self.path, message, line=index + 1, key=_key_on_line(self.lines, index))
 
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag not in _SCALAR_TAGS:
             raise self.fail(
                 node,
-                f"the tag {node.tag} is not allowed{_PLAIN}",
+                f"the tag {_tag(node.tag)} is not allowed{_PLAIN}",
             )
         if node.tag == _INT and sum(c.isdigit() for c in node.value) > MAX_INT_DIGITS:
             raise self.fail(
@@ -221,7 +233,7 @@ class _Builder:
             out: tuple[Any, Any] = (self.scalar(node), None)
         elif isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                raise self.fail(node, f"the tag {node.tag} is not allowed on a list{_PLAIN}")
+                raise self.fail(node, f"the tag {_tag(node.tag)} is not allowed on a list{_PLAIN}")
             items, locs = [], []
             for item in node.value:
                 data, children = self.build(item)
@@ -235,7 +247,7 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode) -> tuple[dict, dict]:
         if node.tag != _MAP:
-            raise self.fail(node, f"the tag {node.tag} is not allowed on a mapping{_PLAIN}")
+            raise self.fail(node, f"the tag {_tag(node.tag)} is not allowed on a mapping{_PLAIN}")
         data: dict[Any, Any] = {}
         locs: dict[Any, Loc] = {}
         merged: list[tuple[dict, dict]] = []
@@ -314,8 +326,9 @@ def read_yaml(path: str | Path) -> Document:
         raise _syntax_error(path, text, exc) from None
     if node is None:
         return Document(path, None, Loc(path, 1))
-    _check_graph(node, path)
-    data, children = _Builder(path).build(node)
+    lines = text.splitlines()
+    _check_graph(node, path, lines)
+    data, children = _Builder(path, lines).build(node)
     return Document(path, data, Loc(path, node.start_mark.line + 1, children))
 
 

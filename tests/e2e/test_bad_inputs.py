@@ -1,7 +1,7 @@
 """The catalogue of bad inputs (tests/bad_inputs/README.md), through the real command line.
 
 Each case folder holds its input files and `expect.yaml`: the command, a fragment the
-message must contain, and the file and line it must name. Every case must exit with
+message must contain, and the file, line and key it must name (where the input has them). Every case must exit with
 status 2 and one `citypaths: error:` message, never a traceback.
 
 The cases run through the real entry point `sim.cli.main` in two child Python processes,
@@ -127,3 +127,5 @@ def test_bad_input(name, outcomes):
         named = str(expect["file"])
         where = f"{named}:{expect['line']}:" if "line" in expect else named
         assert where in first, f"expected {where!r} in: {first}"
+    if "key" in expect:
+        assert f": {expect['key']}: " in first, f"expected key {expect['key']!r} in: {first}"
