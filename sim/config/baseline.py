@@ -261,7 +261,10 @@ def _load(root: Path, stamp: tuple[tuple[str, int, int], ...]) -> BaselineData:
 def load_data(root: str | Path | None = None) -> BaselineData:
     """Read a data folder (default: the shipped data). Cached while the files are unchanged."""
     root = Path(root) if root is not None else default_data_dir()
-    root = root.resolve()
+    try:
+        root = root.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise InputError(root, f"cannot follow the path: {exc}") from None
     if not root.is_dir():
         raise InputError(root, "data folder not found")
     files = [

@@ -370,7 +370,10 @@ def _library_for(raw: dict, loc: Loc) -> Library | None:
     ref = raw.get("library")
     if isinstance(ref, str):
         where = locate(loc, ["library"])
-        root = (where.file.parent / ref).resolve()
+        try:
+            root = _real(where.file.parent / ref)
+        except InputError as exc:
+            raise InputError(where.file, exc.detail, line=where.line, key="library") from None
         if not root.is_dir():
             raise InputError(
                 where.file, f"library folder not found: {root}", line=where.line, key="library"
@@ -399,7 +402,10 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Loade
     except ValidationError as exc:
         raise to_input_error(exc, raw, loc, Scenario) from None
     if data_dir is None and scenario.data is not None:
-        data_dir = (locate(loc, ["data"]).file.parent / scenario.data).resolve()
+        try:
+            data_dir = _real(locate(loc, ["data"]).file.parent / scenario.data)
+        except InputError as exc:
+            raise _Checker(raw, loc).fail(["data"], exc.detail) from None
         if not data_dir.is_dir():
             raise _Checker(raw, loc).fail(["data"], f"data folder not found: {data_dir}")
     data = load_data(data_dir)
