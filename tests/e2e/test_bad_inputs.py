@@ -1,8 +1,9 @@
 """The catalogue of bad inputs (tests/bad_inputs/README.md), through the real command line.
 
 Each case folder holds its input files and `expect.yaml`: the command, a fragment the
-message must contain, and the file, line and key it must name (where the input has them). Every case must exit with
-status 2 and one `citypaths: error:` message, never a traceback.
+message must contain, and the file, line and key it must name (where the input has them).
+Every case must exit with status 2 and one `citypaths: error:` message, never a
+traceback.
 
 The cases run through the real entry point `sim.cli.main` in two child Python processes,
 each taking half the cases one after another (a fresh interpreter per case would spend
