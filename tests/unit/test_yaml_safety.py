@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sim.config import yamlio
 from sim.config.yamlio import read_yaml
@@ -226,3 +227,14 @@ def test_a_symlink_loop_is_a_located_error(tmp_path):
     loop.symlink_to(tmp_path / "loop.yaml")
     with pytest.raises(InputError, match="cannot read the file"):
         read_yaml(loop)
+
+
+def test_shipped_files_read_as_pyyaml_reads_them():
+    """The reader builds data itself; PyYAML's own safe loader is the second method."""
+    repo = Path(__file__).resolve().parents[2]
+    files = sorted((repo / "scenarios").rglob("*.yaml"))
+    assert len(files) > 40
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for path in files:
+        expected = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        assert read_yaml(path).data == expected, path
