@@ -25,6 +25,7 @@ import errno
 import os
 import re
 import secrets
+import shutil
 import signal
 import stat
 from collections.abc import Callable, Iterator
@@ -266,8 +267,6 @@ def remove_stale_parts(path: Path) -> list[Path]:
         if match and match["name"] == path.name and not _alive(int(match["pid"])):
             try:
                 if entry.is_dir() and not entry.is_symlink():
-                    import shutil
-
                     shutil.rmtree(entry)
                 else:
                     entry.unlink()
@@ -358,8 +357,6 @@ def replacing(path: str | Path, *, folder: bool = False) -> Iterator[Path]:
 def _discard(tmp: Path) -> None:
     try:
         if tmp.is_dir() and not tmp.is_symlink():
-            import shutil
-
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             tmp.unlink(missing_ok=True)
