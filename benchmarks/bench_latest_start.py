@@ -1,14 +1,16 @@
 """latest-start benchmark: how its time grows with the number of interventions.
 
-    python benchmarks/bench_latest_start.py [--sizes 25 50 100 200] [--repeat 1]
+    python benchmarks/bench_latest_start.py [--sizes 250 500 1000 2000] [--repeat 1]
+                                            [--method incremental|reference]
 
 Scenarios on the toy data of the tests (two cities, two sectors, base year 2024, horizon
 2030, one reduction target) with n interventions spread evenly over cities and sectors,
 each a small cut (so that no single one decides the target) with a start year and build
 time that vary with its index. Prints the time per size and the exponent of a power law
-fitted to the last two sizes (time ~ n ** exponent): 2 means the time grows with the
-square of n, as it does while latest-start runs the whole scenario once per intervention
-(docs/reliability.md, "Not covered").
+fitted to the last two sizes (time ~ n ** exponent): about 1 for the incremental method
+the command uses (sim.analysis.latest_start.latest_starts), which re-schedules and
+re-combines only what an intervention touches; towards 2 for the reference method, one
+whole run per intervention (`--method reference`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from common import timed
 
-from sim.analysis.latest_start import latest_starts
+from sim.analysis.latest_start import latest_starts, latest_starts_reference
 from sim.config.loader import load_scenario
 from sim.model.plan import build_plan
 
@@ -49,18 +51,20 @@ def scenario_text(n: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100, 200])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000, 2000])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--method", choices=("incremental", "reference"), default="incremental")
     args = parser.parse_args()
+    method = latest_starts if args.method == "incremental" else latest_starts_reference
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             path = Path(tmp) / f"bench-{n}.yaml"
             path.write_text(scenario_text(n), encoding="utf-8")
             plan = build_plan(load_scenario(path))
-            best = min(timed(lambda plan=plan: latest_starts(plan), args.repeat))
+            best = min(timed(lambda plan=plan: method(plan), args.repeat))
             times.append(best)
-            print(f"latest-start, {n:5d} interventions: {best:8.2f} s")
+            print(f"latest-start ({args.method}), {n:5d} interventions: {best:8.2f} s")
     if len(times) >= 2:
         (n0, n1), (t0, t1) = args.sizes[-2:], times[-2:]
         exponent = math.log(t1 / t0) / math.log(n1 / n0)
