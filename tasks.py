@@ -25,8 +25,9 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".citypaths-installed"
 
 DEMO = [
-    ["citypaths", "run", "scenarios/malmo/contract.yaml", "-o", "out/malmo-contract.nc"],
-    ["citypaths", "run", "scenarios/umea/contract.yaml", "-o", "out/umea-contract.nc"],
+    # --force: the demo may be run again; it replaces only its own earlier results
+    ["citypaths", "run", "scenarios/malmo/contract.yaml", "-o", "out/malmo-contract.nc", "--force"],
+    ["citypaths", "run", "scenarios/umea/contract.yaml", "-o", "out/umea-contract.nc", "--force"],
 ]
 
 

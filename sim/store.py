@@ -254,7 +254,10 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """
     path = Path(path)
     with replacing(path) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
+        # built in memory, then written with plain file I/O: a full disk is then an ordinary
+        # OSError, not an HDF5 library failure that can crash the interpreter at exit
+        data = ds.to_netcdf(engine="h5netcdf", invalid_netcdf=False)
+        tmp.write_bytes(bytes(data))
     return path
 
 
@@ -286,8 +289,17 @@ def read_result(path: str | Path) -> xr.Dataset:
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             ds = ds.load()
-    except (OSError, ValueError) as exc:
-        raise CitypathsError(f"{path}: not a readable NetCDF file ({exc})") from None
+    except Exception as exc:
+        reason = str(exc).strip("'\"") or type(exc).__name__
+        raise CitypathsError(
+            f"{path}: not a readable NetCDF file, or a damaged one ({reason})"
+        ) from None
     if ds.attrs.get("format") != FORMAT:
         raise CitypathsError(f"{path}: not a citypaths result (no format attribute {FORMAT!r})")
+    missing = [name for name in ("emissions", "emissions_bau", "removals") if name not in ds]
+    if missing:
+        raise CitypathsError(
+            f"{path}: not a complete citypaths result: no variable {', '.join(missing)}; run "
+            "the scenario again to rewrite it"
+        )
     return ds

@@ -6,6 +6,8 @@ import argparse
 import unicodedata
 from pathlib import Path
 
+from sim.cli._common import FORCE_HELP, echo
+
 DATA_DIR_HELP = "baseline data folder (default: $CITYPATHS_DATA if set, else the shipped data)"
 
 # Swedish alphabetical order: å, ä, ö come after z
@@ -43,6 +45,7 @@ def _import(args: argparse.Namespace) -> int:
         population_csv=args.population,
         kommuner_csv=args.kommuner,
         subsectors_csv=args.subsectors,
+        force=args.force,
     )
     sector_ids = tuple(s.id for s in read_sectors(data_dir / "sectors.csv"))
     for path in written:
@@ -58,7 +61,7 @@ def _import(args: argparse.Namespace) -> int:
             parts.append(f"population {_span(city.population)}")
         if city.co2_subsectors is not None:
             parts.append(f"CO2 sub-sectors {city.co2_subsectors.year}")
-        print(f"wrote {path}: {city.name} ({city.code}), {', '.join(parts)}")
+        echo(f"wrote {path}: {city.name} ({city.code}), {', '.join(parts)}")
     print(f"{len(written)} city file(s) written to {data_dir / 'cities'}")
     return 0
 
@@ -257,7 +260,7 @@ def _cities(args: argparse.Namespace) -> int:
     table = [
         (*row, _targets_cell(found.get(row[0])), _scenarios_cell(found.get(row[0]))) for row in rows
     ]
-    print(format_table((*CITY_HEADER, "targets", "scenarios"), table), end="")
+    echo(format_table((*CITY_HEADER, "targets", "scenarios"), table), end="")
     print(
         f"\n{len(data.cities)} cities in {data.root}"
         + (f"; scenarios in {root}" if root is not None else "; no scenarios folder found")
@@ -280,8 +283,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "emissions CSV in the reference layout (kommun_code, kommun, lan, sector_id, sector, "
         "year, tonnes_co2e; t CO2e per year), optionally with population, municipality "
         "metadata and CO2 sub-sector CSVs. Every value is checked before any file is "
-        "written; an error names the file, line and column. Existing files of the same "
-        "codes are replaced. See scenarios/data/README.md.",
+        "written; an error names the file, line and column. The files are written all or "
+        "none. An existing file of the same code is replaced only with --force, and only "
+        "if import-baseline wrote it. See scenarios/data/README.md.",
     )
     p.add_argument("file", metavar="FILE.csv", help="emissions by kommun, sector and year")
     p.add_argument(
@@ -309,6 +313,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "tonnes_co2; the latest year is kept",
     )
     p.add_argument("--data", metavar="DIR", help=DATA_DIR_HELP)
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=_import)
 
     p = sub.add_parser(

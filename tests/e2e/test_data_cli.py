@@ -170,8 +170,14 @@ def test_import_round_trip(tmp_path, data_dir, capsys):
 def test_import_without_optional_files_replaces_existing(tmp_path, data_dir, capsys):
     csv_path = write(tmp_path / "emissions.csv", emission_lines())
     (data_dir / "cities").mkdir()
-    (data_dir / "cities" / "2480.yaml").write_text("stale: true\n", encoding="utf-8")
-    rc = main(["import-baseline", str(csv_path), "--kommun", "2480", "--data", str(data_dir)])
+    stale = data_dir / "cities" / "2480.yaml"
+    stale.write_text("# Written by `citypaths import-baseline`\nstale: true\n", encoding="utf-8")
+    args = ["import-baseline", str(csv_path), "--kommun", "2480", "--data", str(data_dir)]
+    # an earlier import is replaced only when asked to
+    assert main(args) == 2
+    assert "give --force to replace it" in capsys.readouterr().err
+    assert "stale: true" in stale.read_text(encoding="utf-8")
+    rc = main([*args, "--force"])
     assert rc == 0, capsys.readouterr().err
     city = load_data(data_dir).cities["2480"]
     assert city.population == {}
@@ -180,6 +186,17 @@ def test_import_without_optional_files_replaces_existing(tmp_path, data_dir, cap
 
 
 # --- failure modes ------------------------------------------------------------------------
+
+
+def test_import_never_replaces_a_file_it_did_not_write(tmp_path, data_dir, capsys):
+    csv_path = write(tmp_path / "emissions.csv", emission_lines())
+    (data_dir / "cities").mkdir()
+    mine = data_dir / "cities" / "2480.yaml"
+    mine.write_text("# my own notes\n", encoding="utf-8")
+    args = ["import-baseline", str(csv_path), "--kommun", "2480", "--data", str(data_dir)]
+    assert main([*args, "--force"]) == 2
+    assert "is not a citypaths baseline file" in capsys.readouterr().err
+    assert mine.read_text(encoding="utf-8") == "# my own notes\n"
 
 
 def run_failing(args: list[str], capsys) -> str:
