@@ -82,7 +82,8 @@ def _is_result(path: Path) -> bool:
 def _is_zarr_result(path: Path) -> bool:
     """A Zarr store (a folder) whose attributes carry the citypaths result format."""
     for name in (".zattrs", "zarr.json"):
-        if b'"citypaths-result' in _head(path / name, 1 << 20):
+        head = _head(path / name, 1 << 20)
+        if b'"citypaths-result' in head or b'"citypaths-batch' in head:
             return True
     return False
 

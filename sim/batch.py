@@ -299,6 +299,12 @@ def run_experiment(
 
     done: dict[str, list[int]] = {p.scenario_id: [] for p in plans}
     created = None
+    if out.is_symlink() or not out.is_dir():
+        # a path that is no folder: the checks every output gets (a link, a device, a file
+        # in the way, a path under a file, a name too long, a read-only file system)
+        from sim.atomic import guard_output
+
+        guard_output(out, "zarr", force=False)
     if out.exists():
         record = zs.read_progress(out) if out.is_dir() else None
         complete = out.is_dir() and zs.is_zarr_store(out) and _complete(out)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, ValidationError
 
 from sim.config.distributions import RankCorrelation
 from sim.config.loader import LoadedScenario, load_scenario
@@ -56,27 +55,6 @@ class Experiment(Strict):
     data: str | None = None  # baseline data folder for every scenario (default: theirs)
     rollout: Literal["auto", "fast", "simpy"] = "auto"
 
-    @model_validator(mode="after")
-    def _sobol_power_of_two(self) -> Experiment:
-        if self.sampler == "sobol" and self.draws & (self.draws - 1):
-            lower = 1 << (self.draws.bit_length() - 1)
-            raise PydanticCustomError(
-                "sobol_draws",
-                "the sobol sampler needs a power of two draws (e.g. {a} or {b}), got {n}",
-                {"a": lower, "b": 2 * lower, "n": self.draws},
-            )
-        if self.sampler == "saltelli" and self.correlations:
-            raise PydanticCustomError(
-                "saltelli_correlations",
-                "Sobol' indices assume independent inputs: a Saltelli design takes no correlations",
-            )
-        if self.sampler == "saltelli" and len(self.scenarios) != 1:
-            raise PydanticCustomError(
-                "saltelli_scenarios",
-                "a Saltelli design is for the sensitivity of one scenario: give one scenario",
-            )
-        return self
-
 
 @dataclass(frozen=True)
 class LoadedExperiment:
@@ -102,6 +80,28 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         exp = Experiment.model_validate(doc.data)
     except ValidationError as exc:
         raise to_input_error(exc, doc.data, doc.loc, Experiment) from None
+
+    def fail(keys: list, message: str) -> InputError:
+        where = locate(doc.loc, keys)
+        return InputError(path, message, line=where.line, key=format_key(doc.data, keys))
+
+    if exp.sampler == "sobol" and exp.draws & (exp.draws - 1):
+        lower = 1 << (exp.draws.bit_length() - 1)
+        raise fail(
+            ["draws"],
+            f"the sobol sampler needs a power of two draws (e.g. {lower} or {2 * lower}), "
+            f"got {exp.draws}",
+        )
+    if exp.sampler == "saltelli" and exp.correlations:
+        raise fail(
+            ["correlations"],
+            "Sobol' indices assume independent inputs: a Saltelli design takes no correlations",
+        )
+    if exp.sampler == "saltelli" and len(exp.scenarios) != 1:
+        raise fail(
+            ["scenarios"],
+            "a Saltelli design is for the sensitivity of one scenario: give one scenario",
+        )
     here = path.parent
     data_dir = None if exp.data is None else Path(os.path.normpath(here / exp.data))
     loaded = []
