@@ -141,12 +141,20 @@ def build_design(loaded: LoadedExperiment, plans: list[Plan]) -> Design:
 
 def scenario_theta(plan: Plan, design: Design, draws: slice) -> np.ndarray:
     """theta[draw, parameter] of one scenario for the draws `draws`."""
+    # A number written once (a national trend, a library measure) is a column of theta in
+    # every city that uses it, with the same uniforms and the same distribution: its inverse
+    # CDF (scipy's, the costly part of a design) is computed once and copied to each column.
     col = {name: j for j, name in enumerate(design.names)}
-    u = np.full((draws.stop - draws.start, len(plan.params)), 0.5)
+    unique: dict[tuple, int] = {}
+    where = np.empty(len(plan.params), dtype=np.int64)
     for j, (origin, m) in enumerate(zip(plan.params.origins, plan.params.marginals, strict=True)):
-        if not m.is_certain:
-            u[:, j] = design.unit[draws, col[origin]]
-    return sampling.from_unit(plan.params.marginals, u)
+        where[j] = unique.setdefault((None if m.is_certain else origin, m), len(unique))
+    u = np.full((draws.stop - draws.start, len(unique)), 0.5)
+    marginals = [m for _, m in unique]
+    for (origin, _m), k in unique.items():
+        if origin is not None:
+            u[:, k] = design.unit[draws, col[origin]]
+    return sampling.from_unit(marginals, u)[:, where]
 
 
 def compute_chunk(plan: Plan, theta: np.ndarray, rollout_engine: str) -> RunResult:
@@ -351,8 +359,8 @@ def run_experiment(
     if not any(done.values()):
         # the layout of each scenario from a small first computation (one draw)
         templates = {}
-        for s, plan in enumerate(plans):
-            theta = thetas(s, 0)[:1]
+        for plan in plans:
+            theta = scenario_theta(plan, design, slice(0, 1))
             first = compute_chunk(plan, theta, exp.rollout)
             one = _chunk_dataset(first, plan, theta, 0, keep, attrs)
             templates[plan.scenario_id] = zs.template(one, n, chunk)
