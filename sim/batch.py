@@ -245,7 +245,8 @@ def _chunk_dataset(
 ) -> xr.Dataset:
     from sim.store import to_dataset
 
-    ds = to_dataset(result, created=attrs["created"])
+    wanted = None if keep is None else set(keep) | set(ALWAYS_KEPT)
+    ds = to_dataset(result, created=attrs["created"], variables=wanted)
     ds = ds.assign_coords({dims.DRAW: np.arange(start, start + theta.shape[0])})
     ds["theta"] = (
         (dims.DRAW, "parameter"),
@@ -256,8 +257,7 @@ def _chunk_dataset(
         parameter=list(plan.params.names),
         parameter_unit=("parameter", list(plan.params.units)),
     )
-    if keep is not None:
-        wanted = set(keep) | set(ALWAYS_KEPT)
+    if wanted is not None:
         ds = ds.drop_vars([v for v in ds.data_vars if v not in wanted and "draw" in ds[v].dims])
     ds.attrs.update({k: v for k, v in attrs.items() if k != "created"})
     return ds
