@@ -1,6 +1,6 @@
 """Emissions kernel benchmark: the compiled kernel against a numpy copy of its output.
 
-    python benchmarks/bench_core.py [--draws 10000] [--repeat 5] [--numpy]
+    python benchmarks/bench_core.py [--draws 10000] [--repeat 5] [--threads N] [--numpy]
 
 Runs `sim.compiled.apply_interventions` (the kernel of every Monte Carlo batch) on the
 all-23 contract scenario (23 cities, 9 sectors, 27 years, the projects of the 23 city files
@@ -8,7 +8,8 @@ it includes) for `--draws` draws, and reports its time as a multiple of copying 
 of the size of its output `emissions[draw, city, sector, year]` with numpy (the
 memory-bandwidth floor, measured alternately with the kernel in the same run). BAU
 (`sim.core.bau_emissions`, numpy) is timed apart and is not in the kernel's figure;
-`--numpy` also times the numpy reference `sim.core.apply_interventions` once.
+`--numpy` also times the numpy reference `sim.core.apply_interventions` once; `--threads`
+sets numba's threads (default: all; a batch's worker processes use one each).
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--numpy", action="store_true", help="also time the numpy reference once")
+    ap.add_argument("--threads", type=int, default=None, help="numba threads (default: all)")
     args = ap.parse_args()
+    if args.threads:
+        import numba
+
+        numba.set_num_threads(args.threads)
     print(f"# bench_core: {machine()}")
     plan = build_plan(load_scenario(SCENARIO))
     theta = sample(plan, args.draws, seed=1)

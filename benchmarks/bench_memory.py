@@ -1,6 +1,6 @@
 """Peak memory of a batch of many draws against one of fewer, with the same chunk size.
 
-    python benchmarks/bench_memory.py [--draws 100000] [--small 10000] [--chunk 1000]
+    python benchmarks/bench_memory.py [--draws 100000] [--small DRAWS/10] [--chunk 1000]
 
 Runs `citypaths mc`'s batch (`sim.batch.run_experiment`, one worker) on a one-city
 experiment (scenarios/umea/contract.yaml) in a fresh subprocess for each size and reads the
@@ -60,10 +60,13 @@ def peak_of(draws: int, chunk: int, folder: Path) -> tuple[int, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=100_000)
-    ap.add_argument("--small", type=int, default=10_000)
+    ap.add_argument("--small", type=int, default=None, help="default: --draws / 10")
+    ap.add_argument("--repeat", type=int, default=1, help="ignored: one run per size")
     ap.add_argument("--chunk", type=int, default=1000)
     args = ap.parse_args()
     print(f"# bench_memory: {machine()}")
+    if args.small is None:
+        args.small = max(1, args.draws // 10)
     with tempfile.TemporaryDirectory(prefix="citypaths-bench-") as tmp:
         small, t_small = peak_of(args.small, args.chunk, Path(tmp))
         large, t_large = peak_of(args.draws, args.chunk, Path(tmp))
