@@ -63,6 +63,10 @@ def test() -> None:
 
 
 def bench() -> None:
+    # the benchmarks' own extra (EMA workbench, the peer of bench_ema.py), once
+    found = subprocess.run([PY, "-c", "import ema_workbench"], capture_output=True, check=False)
+    if found.returncode != 0:
+        _run([PY, "-m", "pip", "install", "--quiet", "-e", ".[test,bench]"])
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         _run([PY, script, *sys.argv[2:]])
 

@@ -142,12 +142,20 @@ def build_design(loaded: LoadedExperiment, plans: list[Plan]) -> Design:
 
 def scenario_theta(plan: Plan, design: Design, draws: slice) -> np.ndarray:
     """theta[draw, parameter] of one scenario for the draws `draws`."""
+    # A number written once (a national trend, a library measure) is a column of theta in
+    # every city that uses it, with the same uniforms and the same distribution: its inverse
+    # CDF (scipy's, the costly part of a design) is computed once and copied to each column.
     col = {name: j for j, name in enumerate(design.names)}
-    u = np.full((draws.stop - draws.start, len(plan.params)), 0.5)
+    unique: dict[tuple, int] = {}
+    where = np.empty(len(plan.params), dtype=np.int64)
     for j, (origin, m) in enumerate(zip(plan.params.origins, plan.params.marginals, strict=True)):
-        if not m.is_certain:
-            u[:, j] = design.unit[draws, col[origin]]
-    return sampling.from_unit(plan.params.marginals, u)
+        where[j] = unique.setdefault((None if m.is_certain else origin, m), len(unique))
+    u = np.full((draws.stop - draws.start, len(unique)), 0.5)
+    marginals = [m for _, m in unique]
+    for (origin, _m), k in unique.items():
+        if origin is not None:
+            u[:, k] = design.unit[draws, col[origin]]
+    return sampling.from_unit(marginals, u)[:, where]
 
 
 def compute_chunk(plan: Plan, theta: np.ndarray, rollout_engine: str) -> RunResult:
@@ -238,7 +246,8 @@ def _chunk_dataset(
 ) -> xr.Dataset:
     from sim.store import to_dataset
 
-    ds = to_dataset(result, created=attrs["created"])
+    wanted = None if keep is None else set(keep) | set(ALWAYS_KEPT)
+    ds = to_dataset(result, created=attrs["created"], variables=wanted)
     ds = ds.assign_coords({dims.DRAW: np.arange(start, start + theta.shape[0])})
     ds["theta"] = (
         (dims.DRAW, "parameter"),
@@ -249,8 +258,7 @@ def _chunk_dataset(
         parameter=list(plan.params.names),
         parameter_unit=("parameter", list(plan.params.units)),
     )
-    if keep is not None:
-        wanted = set(keep) | set(ALWAYS_KEPT)
+    if wanted is not None:
         ds = ds.drop_vars([v for v in ds.data_vars if v not in wanted and "draw" in ds[v].dims])
     ds.attrs.update({k: v for k, v in attrs.items() if k != "created"})
     return ds
@@ -358,8 +366,8 @@ def run_experiment(
     if not any(done.values()):
         # the layout of each scenario from a small first computation (one draw)
         templates = {}
-        for s, plan in enumerate(plans):
-            theta = thetas(s, 0)[:1]
+        for plan in plans:
+            theta = scenario_theta(plan, design, slice(0, 1))
             first = compute_chunk(plan, theta, exp.rollout)
             one = _chunk_dataset(first, plan, theta, 0, keep, attrs)
             templates[plan.scenario_id] = zs.template(one, n, chunk)

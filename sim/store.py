@@ -108,12 +108,16 @@ def _source_coords(plan, split: np.ndarray) -> dict:
     }
 
 
-def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
-    """Label a run's arrays; every variable gets the scenario axis first."""
+def to_dataset(
+    result: RunResult, *, created: str | None = None, variables: set[str] | None = None
+) -> xr.Dataset:
+    """Label a run's arrays; every variable gets the scenario axis first.
+
+    `variables`: the variables along `draw` to include (default all); the others are not
+    computed (a Monte Carlo chunk skips what its store does not keep)."""
     plan = result.plan
     n_draw = result.emissions.shape[0]
     ro = result.rollout
-    cost = result.project_capex + result.project_opex
     npv_cost = _scatter(plan, result.project_npv, 0.0)
     pv_tonnes = _scatter(plan, result.project_pv_tonnes, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -128,11 +132,12 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
         "emissions_trend_total": total_trend(plan.observed, plan.hist_years, plan.years),
         "emissions_observed": plan.observed,
         "removals": result.city_removals,
-        "adoption": _scatter(plan, result.project_adoption, 0.0),
-        "abatement": _scatter(plan, result.project_abatement, 0.0),
-        "capex": _scatter(plan, result.project_capex, 0.0),
-        "opex": _scatter(plan, result.project_opex, 0.0),
-        "cost": _scatter(plan, cost, 0.0),
+        # [draw, city, intervention, year]: each a costly scatter, made only if wanted
+        "adoption": lambda: _scatter(plan, result.project_adoption, 0.0),
+        "abatement": lambda: _scatter(plan, result.project_abatement, 0.0),
+        "capex": lambda: _scatter(plan, result.project_capex, 0.0),
+        "opex": lambda: _scatter(plan, result.project_opex, 0.0),
+        "cost": lambda: _scatter(plan, result.project_capex + result.project_opex, 0.0),
         "npv_cost": npv_cost,
         "pv_tonnes": pv_tonnes,
         "levelised_cost": levelised,
@@ -151,9 +156,11 @@ def to_dataset(result: RunResult, *, created: str | None = None) -> xr.Dataset:
     timing_dims = (dims.DRAW, dims.CITY, dims.INTERVENTION)
     data_vars = {}
     for name, values in arrays.items():
-        data_vars[name] = (dims.RESULT[name], values)
+        if variables is None or name in variables or dims.DRAW not in dims.RESULT[name]:
+            data_vars[name] = (dims.RESULT[name], values() if callable(values) else values)
     for name, values in timing.items():
-        data_vars[name] = (timing_dims, _scatter(plan, values, np.nan))
+        if variables is None or name in variables:
+            data_vars[name] = (timing_dims, _scatter(plan, values, np.nan))
     ds = xr.Dataset(
         data_vars,
         coords={
