@@ -179,14 +179,37 @@ def _run_inline(plans, tasks: Iterator[Task], engine: str):
         yield s, start, compute_chunk(plans[s], theta, engine)
 
 
-def _run_pool(plans, tasks: Iterator[Task], engine: str, workers: int):
+@dataclass(frozen=True)
+class Written:
+    """A chunk a worker process has computed and written into the store itself."""
+
+    n_draws: int
+
+
+def compute_and_write(
+    plan: Plan, theta: np.ndarray, engine: str, out: Path, start: int, keep, attrs
+) -> Written:
+    """A worker's task: compute one chunk and write it into its own region of the store.
+    Regions are whole store chunks, so workers never write the same file; only this
+    chunk's index comes back, not its arrays."""
+    from sim import store_zarr as zs
+
+    result = compute_chunk(plan, theta, engine)
+    ds = _chunk_dataset(result, plan, theta, start, keep, attrs)
+    zs.write_chunk(out, plan.scenario_id, ds, start)
+    return Written(theta.shape[0])
+
+
+def _run_pool(plans, tasks: Iterator[Task], engine: str, workers: int, store: tuple):
     import multiprocessing
 
+    out, keep, attrs = store
     ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_limit_threads) as pool:
         pending: dict[Any, tuple[int, int]] = {}
         for s, start, theta in tasks:
-            pending[pool.submit(compute_chunk, plans[s], theta, engine)] = (s, start)
+            fut = pool.submit(compute_and_write, plans[s], theta, engine, out, start, keep, attrs)
+            pending[fut] = (s, start)
             while len(pending) >= 2 * workers:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -420,7 +443,7 @@ def run_experiment(
         results = (
             _run_inline(plans, tasks(), exp.rollout)
             if workers <= 1
-            else _run_pool(plans, tasks(), exp.rollout, workers)
+            else _run_pool(plans, tasks(), exp.rollout, workers, (out, keep, attrs))
         )
         _drain(results, plans, keep, attrs, out, done, info, created, progress, total, chunk)
     zs.mark_complete(out)
@@ -450,18 +473,18 @@ def _drain(results, plans, keep, attrs, out, done, info, created, progress, tota
         progress(min(count, total), total)
     for s, start, result in results:
         plan = plans[s]
-        theta = result_theta(result)
-        ds = _chunk_dataset(result, plan, theta, start, keep, attrs)
-        zs.write_chunk(out, plan.scenario_id, ds, start)
+        if isinstance(result, Written):  # a worker process wrote it
+            n = result.n_draws
+        else:
+            theta = result.theta
+            ds = _chunk_dataset(result, plan, theta, start, keep, attrs)
+            zs.write_chunk(out, plan.scenario_id, ds, start)
+            n = theta.shape[0]
         done[plan.scenario_id].append(start // chunk)
         zs.write_progress(out, {**info, "done": done, "created": created})
-        count += theta.shape[0]
+        count += n
         if progress is not None:
             progress(min(count, total), total)
-
-
-def result_theta(result: RunResult) -> np.ndarray:
-    return result.theta
 
 
 def list_parameters(loaded: LoadedExperiment) -> str:
