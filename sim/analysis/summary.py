@@ -183,6 +183,43 @@ def target_figures(ds: xr.Dataset, code: str, target: str) -> TargetValues:
     return TargetValues(reference, gross, removals, counted, cap)
 
 
+@dataclass(frozen=True)
+class TargetSeries:
+    """One city's emissions on a target's basis in every year of the projection, as if the
+    target were due in that year (the same sectors, basis and cap on removals)."""
+
+    reference: float  # t CO2e/yr, emissions of the reference year on the target's sectors
+    allowed: float  # t CO2e/yr, the most the target allows: (1 - threshold) x reference
+    years: np.ndarray  # [year]
+    value: np.ndarray  # [draw, year] t CO2e/yr, gross minus the removals counted
+
+
+def target_series(ds: xr.Dataset, code: str, target: str) -> TargetSeries:
+    """`target_figures` for every year of a single-scenario result: on the net basis the
+    removals of each year count up to `max_removals` x the reference (docs/model.md
+    section 3)."""
+    tsel = {dims.TARGET: target}
+    sectors = str(ds["target_sectors"].sel(tsel).item()).split(",")
+    reference = _reference(ds, code, sectors, int(ds["target_reference_year"].sel(tsel)))
+    where = {dims.CITY: code}
+    gross = _total(ds, "emissions", sectors).sel(where).transpose(dims.DRAW, dims.YEAR).values
+    removals = ds["removals"].sum(dims.INTERVENTION).sel(where)
+    removals = np.broadcast_to(removals.transpose(dims.DRAW, dims.YEAR).values, gross.shape)
+    counted = np.zeros_like(gross)
+    if str(ds["target_basis"].sel(tsel).item()) == "net":
+        share = (
+            float(ds["target_max_removals"].sel(tsel)) if "target_max_removals" in ds else np.nan
+        )
+        counted = removals if np.isnan(share) else np.minimum(removals, share * reference)
+    threshold = float(ds["target_threshold"].sel(tsel))
+    return TargetSeries(
+        reference=reference,
+        allowed=(1.0 - threshold) * reference,
+        years=ds[dims.YEAR].values,
+        value=gross - counted,
+    )
+
+
 def target_values(ds: xr.Dataset, code: str, target: str) -> tuple[float, np.ndarray]:
     """(emissions of the reference year, emissions in the target year per draw on the
     target's basis) for one city and target of a single-scenario result, t CO2e/yr."""

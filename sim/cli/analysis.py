@@ -1,4 +1,4 @@
-"""Commands that analyse data and results: trend, export, plot."""
+"""Commands that analyse data and results: trend, export, plot, compare, sensitivity, report."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from sim.cli.data import DATA_DIR_HELP
 #: sim.analysis.export.FORMATS and sim.report.plots.KINDS, spelled here so that building the
 #: parser imports neither pandas nor matplotlib
 EXPORT_FORMATS = ("iamc", "csv", "xlsx")
-PLOT_KINDS = ("fan", "wedges", "gantt")
+PLOT_KINDS = ("fan", "wedges", "gantt", "mac", "probability", "tornado")
+#: sim.analysis.compare.FORMATS and sim.analysis.sensitivity.OUTCOMES
+TABLE_FORMATS = ("table", "csv", "json")
+OUTCOMES = ("cumulative", "emissions", "npv", "gap")
 
 
 def _trend(args: argparse.Namespace) -> int:
@@ -46,6 +49,18 @@ def _plot(args: argparse.Namespace) -> int:
     city = pick_city(ds, args.city)
     path = save_figure(CHARTS[args.kind](ds, city), args.output)
     print(f"{args.kind} chart of {city} -> {path}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from sim.analysis.compare import compare, parse_period, parse_years, read_results, render
+
+    years = parse_years(args.years)
+    period = parse_period(args.period)
+    results = read_results(args.results)
+    records = compare(results, years, period, args.budget, args.rate, measures=args.measures)
+    currency = str(results[0].attrs.get("currency", "SEK"))
+    print(render(records, args.format, currency), end="")
     return 0
 
 
@@ -123,3 +138,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.png or FILE.svg")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(func=_plot)
+
+    p = sub.add_parser(
+        "compare",
+        help="compare scenarios per city: emissions, targets, budgets, costs",
+        description="Per city and scenario of one or more result files: gross and net "
+        "emissions in chosen years, the chance of meeting each target and the gap to it, "
+        "cumulative emissions over a period against the Carbon Law path and a carbon budget, "
+        "and the NPV and levelised cost of the measures. Over several draws: the median and "
+        "the 5th to 95th percentile. Scenarios from different files line up by city and "
+        "intervention id.",
+    )
+    p.add_argument("results", nargs="+", metavar="RESULT", help="result files (.nc or .zarr)")
+    p.add_argument(
+        "--years",
+        metavar="Y,Y",
+        help="years of the emissions figures, comma-separated (default: 2030,2040,2050 where "
+        "projected)",
+    )
+    p.add_argument(
+        "--period",
+        metavar="FIRST-LAST",
+        help="years of the cumulative emissions, both included (default: the year after the "
+        "base year to the horizon, e.g. 2025-2050)",
+    )
+    p.add_argument(
+        "--budget", type=float, metavar="B", help="carbon budget in t CO2e from the period's start"
+    )
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=CARBON_LAW_RATE,
+        metavar="R",
+        help=f"Carbon Law yearly cut as a fraction (default {CARBON_LAW_RATE})",
+    )
+    p.add_argument(
+        "--measures",
+        action="store_true",
+        help="add each measure's abatement, NPV and levelised cost",
+    )
+    p.add_argument("--format", choices=TABLE_FORMATS, default="table", help="how to print")
+    p.set_defaults(func=_compare)
