@@ -47,7 +47,17 @@ def _plot(args: argparse.Namespace) -> int:
     guard_output(args.output, "chart", args.force)
     ds = read_result(args.result)
     city = pick_city(ds, args.city)
-    path = save_figure(CHARTS[args.kind](ds, city), args.output)
+    extra = {}
+    if args.kind == "tornado":
+        from sim.analysis.compare import parse_period
+
+        extra = {
+            "outcome": args.outcome,
+            "period": parse_period(args.period),
+            "year": args.year,
+            "target": args.target,
+        }
+    path = save_figure(CHARTS[args.kind](ds, city, **extra), args.output)
     print(f"{args.kind} chart of {city} -> {path}")
     return 0
 
@@ -61,6 +71,73 @@ def _compare(args: argparse.Namespace) -> int:
     records = compare(results, years, period, args.budget, args.rate, measures=args.measures)
     currency = str(results[0].attrs.get("currency", "SEK"))
     print(render(records, args.format, currency), end="")
+    return 0
+
+
+def _outcome_options(p: argparse.ArgumentParser, many: bool) -> None:
+    """--outcome, --period, --year, --target: the outcome of a tornado or Sobol analysis."""
+    if many:
+        p.add_argument(
+            "--outcome",
+            action="append",
+            choices=OUTCOMES,
+            help="outcome to analyse (repeat for several; default: all four)",
+        )
+    else:
+        p.add_argument(
+            "--outcome",
+            choices=OUTCOMES,
+            default="cumulative",
+            help="tornado only: the outcome (default: cumulative)",
+        )
+    p.add_argument(
+        "--period",
+        metavar="FIRST-LAST",
+        help="years of the cumulative emissions (default: the year after the base year to the "
+        "horizon)",
+    )
+    p.add_argument(
+        "--year",
+        type=int,
+        metavar="YEAR",
+        help="year of the emissions outcome (default: the first target's year, else 2030)",
+    )
+    p.add_argument(
+        "--target", metavar="ID", help="target of the gap outcome (default: the first target)"
+    )
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from sim.analysis.compare import parse_period
+    from sim.analysis.sensitivity import (
+        OUTCOMES,
+        design_of,
+        format_table,
+        records,
+        sensitivity,
+    )
+    from sim.report.plots import pick_city
+    from sim.store import read_result
+
+    period = parse_period(args.period)
+    ds = read_result(args.result)
+    design_of(ds, args.result)  # the sampler's message before anything else
+    city = pick_city(ds, args.city)
+    outcomes = list(dict.fromkeys(args.outcome or OUTCOMES))
+    found = sensitivity(ds, city, outcomes, period, args.year, args.target, source=args.result)
+    if args.format == "json":
+        print(json.dumps(records(found, city), ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        import csv
+        import sys
+
+        rows = records(found, city)
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        name = str(ds["city_name"].sel(city=city).item())
+        print(format_table(found, f"{name} ({city})"), end="")
     return 0
 
 
@@ -137,6 +214,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.png or FILE.svg")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _outcome_options(p, many=False)
     p.set_defaults(func=_plot)
 
     p = sub.add_parser(
@@ -179,3 +257,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--format", choices=TABLE_FORMATS, default="table", help="how to print")
     p.set_defaults(func=_compare)
+
+    p = sub.add_parser(
+        "sensitivity",
+        help="Sobol indices: which uncertain numbers matter most (Saltelli results)",
+        description="Sobol first- and total-order indices with 95 %% confidence intervals "
+        "(SALib) of one city's outcomes, for every uncertain parameter, ranked by total "
+        "order: the list of what to pin down next. The result must be drawn with SALib's "
+        "Saltelli design (sampler: saltelli in the scenario's experiment).",
+    )
+    p.add_argument("result", metavar="RESULT", help="result file (.nc or .zarr)")
+    p.add_argument(
+        "--city",
+        metavar="C",
+        help="kommun code or name (default: the only city of the result)",
+    )
+    _outcome_options(p, many=True)
+    p.add_argument("--format", choices=TABLE_FORMATS, default="table", help="how to print")
+    p.set_defaults(func=_sensitivity)
