@@ -215,8 +215,9 @@ def check_years(ds: xr.Dataset, years: Sequence[int], what: str) -> None:
     have = ds[dims.YEAR].values
     missing = [y for y in years if y not in have]
     if missing:
+        shown = ",".join(map(str, missing)) if len(missing) < 4 else f"{missing[0]}-{missing[-1]}"
         raise CitypathsError(
-            f"{what} {','.join(map(str, missing))}: not in the projection of scenario "
+            f"{what} {shown}: not in the projection of scenario "
             f"{label(ds)} ({int(have[0])}-{int(have[-1])})"
         )
 
@@ -383,7 +384,8 @@ def compare(
     """The comparison records (COLUMNS) of every scenario and city of `results`.
 
     `years` default to 2030, 2040, 2050 where every scenario projects them; `period` to
-    `default_period` of the first scenario; `budget` in t CO2e from the start of the period;
+    the years after the base year that every scenario projects (`default_period`); `budget`
+    in t CO2e from the start of the period;
     `cities` (kommun codes) limits the cities."""
     if budget is not None and not budget > 0:
         raise CitypathsError(f"--budget {budget}: expected a positive number of t CO2e")
@@ -394,8 +396,9 @@ def compare(
     if years is None:
         common = set.intersection(*({int(y) for y in ds[dims.YEAR].values} for ds in aligned))
         years = tuple(y for y in DEFAULT_YEARS if y in common)
-    if period is None:
-        period = default_period(aligned[0])
+    if period is None:  # the years every scenario projects
+        spans = [default_period(ds) for ds in aligned]
+        period = (max(a for a, _ in spans), min(b for _, b in spans))
     records: list[dict] = []
     for (name, _), ds in zip(named, aligned, strict=True):
         check_years(ds, years, "--years")

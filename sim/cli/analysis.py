@@ -141,6 +141,25 @@ def _sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from sim.analysis.compare import parse_period, parse_years, read_results
+    from sim.analysis.export import guard_output
+    from sim.report.html import build_report, check_suffix, write_report
+    from sim.report.plots import pick_city
+
+    check_suffix(args.output)
+    guard_output(args.output, "html", args.force)
+    years, period = parse_years(args.years), parse_period(args.period)
+    results = read_results(args.results)
+    cities = None
+    if args.city:
+        cities = [pick_city(results[0], c) for c in args.city]
+    text = build_report(results, args.results, years, period, args.budget, args.rate, cities)
+    path = write_report(text, args.output)
+    print(f"report of {len(args.results)} result file(s) -> {path} ({len(text) / 1e6:.1f} MB)")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     from sim.core.benchmarks import CARBON_LAW_RATE
 
@@ -275,3 +294,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     _outcome_options(p, many=True)
     p.add_argument("--format", choices=TABLE_FORMATS, default="table", help="how to print")
     p.set_defaults(func=_sensitivity)
+
+    p = sub.add_parser(
+        "report",
+        help="write one self-contained HTML report of results",
+        description="One HTML file, viewable without a network (charts inline, no external "
+        "style or script): per city, the targets in words, the comparison table, each "
+        "measure, the charts (fan, wedges, cost curve, chance of meeting the targets, "
+        "rollout, tornado for Monte Carlo results), the trend and the Carbon Law, and each "
+        "result's provenance. Written atomically; an existing report is replaced only with "
+        "--force.",
+    )
+    p.add_argument("results", nargs="+", metavar="RESULT", help="result files (.nc or .zarr)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.html", help="where to write")
+    p.add_argument("--force", action="store_true", help="replace FILE.html if it exists")
+    p.add_argument("--years", metavar="Y,Y", help="years of the emissions figures (as compare)")
+    p.add_argument("--period", metavar="FIRST-LAST", help="years of the cumulative emissions")
+    p.add_argument("--budget", type=float, metavar="B", help="carbon budget in t CO2e")
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=CARBON_LAW_RATE,
+        metavar="R",
+        help=f"Carbon Law yearly cut as a fraction (default {CARBON_LAW_RATE})",
+    )
+    p.add_argument(
+        "--city",
+        action="append",
+        metavar="C",
+        help="only this city (kommun code or name; repeat for several; default: every city)",
+    )
+    p.set_defaults(func=_report)

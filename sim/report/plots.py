@@ -397,7 +397,10 @@ def mac_chart(ds: xr.Dataset, city: str) -> Figure:
     n_draw = ds.sizes.get(dims.DRAW, 1)
     fig = Figure(figsize=(13.0, 7.0), dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
-    palette = ["#1f78b4", "#33a02c", "#ff7f00", "#6a3d9a", "#e31a1c", "#b15928", "#a6761d"]
+    from matplotlib import colormaps
+
+    palette = [colormaps["tab20"](k) for k in (0, 4, 2, 8, 6, 10, 16, 18, 1, 5, 3, 9, 7, 11, 17)]
+    total = float(np.sum(width[keep])) / KT
     left = 0.0
     handles = []
     for k, i in enumerate(keep):
@@ -406,14 +409,18 @@ def mac_chart(ds: xr.Dataset, city: str) -> Figure:
         ax.bar(left, cost[i], width=w, align="edge", color=color, edgecolor="white", lw=0.8)
         if n_draw > 1 and cost_hi[i] > cost_lo[i]:
             ax.plot([left + w / 2] * 2, [cost_lo[i], cost_hi[i]], color="#333333", lw=1.3)
-        ax.text(
-            left + w / 2,
-            max(cost[i], cost_hi[i] if n_draw > 1 else cost[i], 0.0),
-            f" {k + 1}",
-            ha="center",
-            va="bottom",
-            fontsize=10,
-        )
+        if w > 0.012 * total:  # narrower bars are named in the legend only
+            below = cost[i] < 0
+            top = cost_hi[i] if n_draw > 1 else cost[i]
+            bottom = cost_lo[i] if n_draw > 1 else cost[i]
+            ax.text(
+                left + w / 2,
+                min(bottom, 0.0) if below else max(top, 0.0),
+                f"{k + 1}",
+                ha="center",
+                va="top" if below else "bottom",
+                fontsize=10,
+            )
         handles.append(
             Patch(color=color, label=f"{k + 1}  {titles[i]}: {cost[i]:,.0f} {currency}/t")
         )
