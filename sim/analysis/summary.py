@@ -401,21 +401,21 @@ def format_city_table(ds: xr.Dataset, summaries: list[CitySummary]) -> str:
     lines = [
         "city".ljust(width)
         + "".join(f"{y:>10}" for y in years)
-        + f"  {targets:<22}{'NPV of the measures':>20}",
+        + f"  {targets:<22}{'NPV of the measures':>20}{'delayed':>9}",
     ]
     for s in summaries:
         npv = "-" if s.npv is None else _money(s.npv, s.currency)
         lines.append(
             f"{s.name} ({s.code})".ljust(width)
             + "".join(f"{_kt(v):>10}" for v in s.scenario)
-            + f"  {_targets_cell(s, n_draw):<22}{npv:>20}"
+            + f"  {_targets_cell(s, n_draw):<22}{npv:>20}{len(s.delays) or '-':>9}"
         )
     ids = ", ".join(str(t) for t in ds[dims.TARGET].values)
     lines += [
         "",
         "Each line: the scenario's gross emissions (all its sectors)"
         + (f"; targets: {ids}" if ids else "")
-        + ".",
+        + f"; delayed: measures completed more than {DELAY_SHOWN:g} year late.",
         "One city in detail: citypaths show RESULT --city NAME (or --city all).",
     ]
     return "\n".join(lines) + "\n"

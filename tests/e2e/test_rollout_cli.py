@@ -29,7 +29,9 @@ interventions:
 def test_run_lists_what_was_delayed_and_why(write_scenario, tmp_path, capsys, engine):
     result = str(tmp_path / "r.nc")
     assert main(["run", "-o", result, "--rollout", engine, str(write_scenario(SCENARIO))]) == 0
-    capsys.readouterr()  # two cities: one line each; the detail with show --city
+    table = capsys.readouterr().out  # two cities: one line each; the detail with show --city
+    (line,) = [ln for ln in table.splitlines() if ln.startswith("Provstad (9902)")]
+    assert line.split()[-1] == "1"  # one measure delayed more than a year: b
     assert main(["show", result, "--city", "all"]) == 0
     out = capsys.readouterr().out
     provstad = out.split("Provstad (9902)")[1]
