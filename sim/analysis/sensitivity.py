@@ -208,7 +208,7 @@ def outcome_values(
         return npv.values, f"NPV of the measures' costs, {unit}"
     targets = [str(t) for t in ds[dims.TARGET].values]
     if not targets:
-        raise CitypathsError("gap: the result has no targets")
+        raise CitypathsError("--outcome gap: the result has no targets")
     target = target or targets[0]
     if target not in targets:
         raise CitypathsError(
@@ -227,14 +227,18 @@ def sensitivity(
     year: int | None = None,
     target: str | None = None,
     source: str = "the result",
+    skip_gap_without_targets: bool = True,
 ) -> list[tuple[str, list[Index]]]:
     """(outcome description, ranked indices) for each outcome of one city of a Saltelli
-    result. The bootstrap of the confidence intervals is seeded from the result's seed."""
+    result. The bootstrap of the confidence intervals is seeded from the result's seed. The
+    gap is left out of a result without targets, or (if `skip_gap_without_targets` is
+    false) an error."""
     theta, names, n, second = design_of(ds, source)
     seed = int(ds.attrs["seed"]) if str(ds.attrs.get("seed", "")).isdigit() else 0
     out = []
     for outcome in outcomes:
-        if outcome == "gap" and not _one_scenario(ds).sizes.get(dims.TARGET, 0):
+        no_targets = not _one_scenario(ds).sizes.get(dims.TARGET, 0)
+        if outcome == "gap" and no_targets and skip_gap_without_targets:
             continue
         y, what = outcome_values(ds, city, outcome, period, year, target)
         out.append((what, sobol_indices(theta, y, n, second, names, outcome, seed)))

@@ -124,7 +124,16 @@ def _sensitivity(args: argparse.Namespace) -> int:
     design_of(ds, args.result)  # the sampler's message before anything else
     city = pick_city(ds, args.city)
     outcomes = list(dict.fromkeys(args.outcome or OUTCOMES))
-    found = sensitivity(ds, city, outcomes, period, args.year, args.target, source=args.result)
+    found = sensitivity(
+        ds,
+        city,
+        outcomes,
+        period,
+        args.year,
+        args.target,
+        source=args.result,
+        skip_gap_without_targets=args.outcome is None,
+    )
     if args.format == "json":
         print(json.dumps(records(found, city), ensure_ascii=False, indent=1))
     elif args.format == "csv":

@@ -482,10 +482,11 @@ def probability_chart(ds: xr.Dataset, city: str) -> Figure:
         cap = float(ds["target_max_removals"].sel(tsel)) if "target_max_removals" in ds else np.nan
         what = basis if basis == "gross" or np.isnan(cap) else f"net, removals up to {cap:.0%}"
         title = str(ds["target_title"].sel(tsel).item()) or t
-        label = (
-            f"{title}: -{100 * float(ds['target_threshold'].sel(tsel)):.0f} % vs "
-            f"{int(ds['target_reference_year'].sel(tsel))} ({what})"
+        rule = (
+            f"-{100 * float(ds['target_threshold'].sel(tsel)):.0f} % vs "
+            f"{int(ds['target_reference_year'].sel(tsel))}"
         )
+        label = f"{title} [{what}]" if title != t else f"{t}: {rule} ({what})"
         ax.step(years, 100 * p, where="mid", color=color, lw=2.4, label=label)
         year = int(ds["target_year"].sel(tsel))
         if year in years:
@@ -508,7 +509,7 @@ def probability_chart(ds: xr.Dataset, city: str) -> Figure:
         fontsize=14,
         loc="left",
     )
-    fig.legend(fontsize=10, frameon=False, loc="outside lower center")
+    ax.legend(fontsize=10, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.07))
     fig.supxlabel(_caption(ds), fontsize=9, color="#555555", x=0.01, ha="left")
     _style(fig)
     return fig
@@ -550,16 +551,18 @@ def tornado_chart(
     what_unit = what.rsplit(", ", 1)
     ax.set_xlabel(f"{what_unit[0]}, {unit} {what_unit[-1].split(' ', 1)[-1]}".strip(), fontsize=11)
     ax.set_title(f"{_city_name(ds, city)}: what moves {what_unit[0]} most", fontsize=15, loc="left")
-    fig.legend(
+    ax.legend(
         handles=[
             Patch(color="#1f78b4", label="parameter in its lowest fifth of draws"),
             Patch(color="#e66101", label="parameter in its highest fifth of draws"),
         ],
         fontsize=10,
         frameon=False,
-        loc="outside right upper",
-        title=f"mean outcome; line: mean of all draws ({centre:,.1f})",
-        title_fontsize=9,
+        ncols=2,
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.09),
+        title=f"bars: mean outcome over those draws; line: mean of all draws ({centre:,.1f})",
+        title_fontsize=10,
     )
     fig.supxlabel(_caption(ds), fontsize=9, color="#555555", x=0.01, ha="left")
     _style(fig)
