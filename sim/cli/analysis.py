@@ -227,9 +227,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "plot",
         help="draw a chart of one city of a result (PNG or SVG)",
         description="Draw one city of a result: fan (emissions: observed, scenario with its "
-        "5-95 %% band over draws, business as usual, trend, Carbon Law, targets), wedges "
-        "(what each intervention cuts) or gantt (planned and actual rollout, and waits for "
-        "capacity, budget and the interventions it comes after). The format follows FILE's "
+        "5-95 % band over draws, business as usual, trend, Carbon Law, targets), wedges "
+        "(what each intervention cuts), gantt (planned and actual rollout, and waits for "
+        "capacity, budget and the interventions it comes after), mac (cost per tonne of each "
+        "measure against its discounted tonnes), probability (the chance of meeting each "
+        "target, by year) or tornado (what moves an outcome most, Monte Carlo results). "
+        "The format follows FILE's "
         "suffix, .png or .svg; the file is written atomically and an existing file is "
         "replaced only with --force.",
     )
@@ -289,7 +292,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sensitivity",
         help="Sobol indices: which uncertain numbers matter most (Saltelli results)",
-        description="Sobol first- and total-order indices with 95 %% confidence intervals "
+        description="Sobol first- and total-order indices with 95 % confidence intervals "
         "(SALib) of one city's outcomes, for every uncertain parameter, ranked by total "
         "order: the list of what to pin down next. The result must be drawn with SALib's "
         "Saltelli design (sampler: saltelli in the scenario's experiment).",
