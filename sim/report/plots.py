@@ -104,10 +104,14 @@ def _city_name(ds: xr.Dataset, code: str) -> str:
     return str(ds["city_name"].sel({dims.CITY: code}).item())
 
 
-def _caption(ds: xr.Dataset) -> str:
+def _mean(da: xr.DataArray) -> xr.DataArray:
+    return da.mean(dims.DRAW) if dims.DRAW in da.dims else da
+
+
+def _caption(ds: xr.Dataset, statistic: str = "median") -> str:
     """Which scenario and run the chart shows."""
     n_draw = ds.sizes.get(dims.DRAW, 1)
-    draws = f"median of {n_draw} draws" if n_draw > 1 else "central values"
+    draws = f"{statistic} of {n_draw} draws" if n_draw > 1 else "central values"
     scenario = ds[dims.SCENARIO].item() if dims.SCENARIO in ds.coords else ""
     return (
         f"Scenario {scenario}: {ds.attrs.get('title', '')} ({draws}). "
@@ -214,15 +218,18 @@ def fan_chart(
 
 def wedge_chart(ds: xr.Dataset, city: str) -> Figure:
     """Abatement of each intervention stacked between the scenario and business as usual,
-    removals below zero; kt CO2e/yr. The largest MAX_WEDGES interventions (by abatement
-    summed over the years) are drawn on their own, the others as "other measures"."""
+    removals below zero; kt CO2e/yr; over several draws the means (which add up). The
+    largest MAX_WEDGES interventions (by abatement summed over the years) are drawn on their
+    own, the others as "other measures"."""
     ds = one_scenario(ds)
     sel = {dims.CITY: city}
     years = ds[dims.YEAR].values
-    scen = _median(ds["emissions"].sel(sel).sum(dims.SECTOR)).values / KT
-    bau = _median(ds["emissions_bau"].sel(sel).sum(dims.SECTOR)).values / KT
-    abatement = _median(ds["abatement"].sel(sel)).values / KT  # [intervention, year]
-    removals = _median(ds["removals"].sel(sel)).values / KT
+    # means over draws, not medians: means add up, so the wedges fill exactly the space
+    # between the scenario and business as usual (medians of the parts would not)
+    scen = _mean(ds["emissions"].sel(sel).sum(dims.SECTOR)).values / KT
+    bau = _mean(ds["emissions_bau"].sel(sel).sum(dims.SECTOR)).values / KT
+    abatement = _mean(ds["abatement"].sel(sel)).values / KT  # [intervention, year]
+    removals = _mean(ds["removals"].sel(sel)).values / KT
     titles = [str(t) for t in ds["intervention_title"].values]
     kinds = ds["intervention_kind"].values
 
@@ -286,7 +293,7 @@ def wedge_chart(ds: xr.Dataset, city: str) -> Figure:
         loc="center left",
         bbox_to_anchor=(1.01, 0.5),
     )
-    fig.supxlabel(_caption(ds), fontsize=9, color="#555555", x=0.01, ha="left")
+    fig.supxlabel(_caption(ds, "mean"), fontsize=9, color="#555555", x=0.01, ha="left")
     _style(fig)
     return fig
 

@@ -124,3 +124,27 @@ def test_cli_tornado_needs_draws(scenario, tmp_path, capsys):
     args = ["plot", str(nc), "--kind", "tornado", "--city", "9901", "-o", str(tmp_path / "t.png")]
     assert main(args) == 2
     assert "no Monte Carlo draws" in capsys.readouterr().err
+
+
+def test_wedges_add_up_to_bau_minus_scenario_per_draw_and_in_the_chart(scenario):
+    ds = mc_result(scenario, 40, "lhs", seed=4).isel(scenario=0)
+    # per draw, city and year: the measures' abatement is exactly BAU minus the scenario
+    gap = ds["emissions_bau"].sum("sector") - ds["emissions"].sum("sector")
+    wedges = ds["abatement"].sum("intervention")
+    assert float(abs(gap - wedges).max()) < 1e-9
+    assert float(gap.std("draw").max()) > 0  # the draws differ: a real check
+    # the chart stacks means over draws, so its top is the mean BAU in every year
+    from matplotlib.collections import PolyCollection
+
+    from sim.report.plots import wedge_chart
+
+    fig = wedge_chart(ds, "9901")
+    polys = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+    top = max(float(p.get_paths()[0].vertices[:, 1].max()) for p in polys)
+    bau = ds["emissions_bau"].sel(city="9901").sum("sector").mean("draw").values / 1000
+    assert top == pytest.approx(bau.max(), rel=1e-9)
+    (hp,) = [p for p in polys if p.get_label() == "Heat pumps"]
+    vertices = hp.get_paths()[0].vertices
+    years = ds["year"].values
+    for k, year in enumerate(years):  # the wedge's upper edge is the mean BAU in each year
+        assert vertices[vertices[:, 0] == year, 1].max() == pytest.approx(bau[k], rel=1e-9)
