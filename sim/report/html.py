@@ -5,7 +5,8 @@ inline base64 PNG, and there is no script, so it opens without a network and pri
 shows. For each city: what the scenarios give in words, the comparison table
 (`sim.analysis.compare`), the charts (emissions fan, wedges, cost curve, chance of meeting
 the targets, rollout, and a tornado for Monte Carlo results), the benchmarks (the trend of
-the observed total and the Carbon Law), then each result's provenance and a glossary.
+the observed total and the Carbon Law), for a Saltelli result the uncertain numbers that
+matter most, then each result's provenance and a glossary.
 """
 
 from __future__ import annotations
@@ -232,6 +233,33 @@ def _charts(ds: xr.Dataset, code: str, name: str) -> str:
     return "".join(out)
 
 
+def _pin_down(ds: xr.Dataset, code: str, top: int = 8) -> str:
+    """For a Saltelli result: the parameters that matter most for cumulative emissions,
+    ranked by total-order Sobol index (the list of what to pin down next)."""
+    from sim.analysis.sensitivity import SALTELLI, sensitivity
+
+    if str(ds.attrs.get("sampler", "")) != SALTELLI:
+        return ""
+    try:
+        ((what, indices),) = sensitivity(ds, code, ["cumulative"])
+    except CitypathsError as exc:
+        return f'<p class="small">(sensitivity: {_e(exc)})</p>'
+    if all(i.st == 0.0 and i.s1 == 0.0 and i.st_conf == 0.0 for i in indices):
+        return f"<p>{_e(what)}: the same in every draw; nothing to pin down.</p>"
+    rows = "".join(
+        f"<tr><td>{i.rank}</td><td>{_e(i.parameter)}</td><td>{i.st:.2f} ± {i.st_conf:.2f}</td>"
+        f"<td>{i.s1:.2f} ± {i.s1_conf:.2f}</td></tr>"
+        for i in indices[:top]
+    )
+    return (
+        f"<h4>What to pin down next: {_e(what)}</h4>"
+        "<p>Share of the uncertainty each number accounts for (Sobol indices, 95 % "
+        "intervals): <i>total</i> with its interactions, <i>alone</i> by itself.</p>"
+        "<table><thead><tr><th>rank</th><th>uncertain number</th><th>total</th>"
+        f"<th>alone</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def _provenance(label: str, source: str, ds: xr.Dataset) -> str:
     a = ds.attrs
     try:
@@ -341,6 +369,7 @@ def build_report(
                 continue
             parts.append(f"<h3>{_e(label)}: charts</h3>")
             parts.append(_charts(ds, code, name))
+            parts.append(_pin_down(ds, code))
         first = next(ds for ds in aligned if code in [str(c) for c in ds[dims.CITY].values])
         parts.append("<h3>Benchmarks: the trend and the Carbon Law</h3>")
         parts.append(_benchmark_table(first, code, rate))

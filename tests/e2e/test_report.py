@@ -19,7 +19,7 @@ from sim.cli import main
 from sim.runner import run_scenario
 from sim.store import write_netcdf
 from tests.e2e.test_compare import HEADER, SCENARIO_A, SCENARIO_B
-from tests.mc import mc_result
+from tests.mc import mc_result, saltelli_result
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -56,6 +56,9 @@ def report(tmp_path_factory):
     mc = folder / "mc.nc"
     write_netcdf(mc_result(folder / "a.yaml", 30, "lhs", seed=5), mc)
     files.append(mc)
+    saltelli = folder / "saltelli.nc"
+    write_netcdf(saltelli_result(folder / "a.yaml", 16), saltelli)
+    files.append(saltelli)
     out = folder / "report.html"
     assert main(["report", *map(str, files), "-o", str(out), "--budget", "5000"]) == 0
     return out, files
@@ -92,6 +95,13 @@ def test_report_holds_tables_charts_benchmarks_and_provenance(report):
     for key in ("inputs (SHA-256)", "sampler", "seed", "citypaths version", "result file"):
         assert key in text
     assert str(report[1][2]) in text  # the file of the Monte Carlo result
+    # the Saltelli result: its one uncertain number (hp's effect) explains all of the
+    # variance of Testby's cumulative emissions
+    assert "What to pin down next: cumulative gross emissions 2025-2030" in text
+    testby = text.split('id="city-9902"')[0]  # Provstad's emissions do not vary
+    (row,) = re.findall(r"<tr><td>1</td><td>interventions\.hp\.effect</td>.*?</tr>", testby)
+    assert float(re.search(r"<td>([0-9.]+) ±", row).group(1)) == pytest.approx(1.0, abs=0.1)
+    assert "the same in every draw; nothing to pin down" in text.split('id="city-9902"')[1]
 
 
 def test_report_does_not_clobber(report, tmp_path, capsys):
