@@ -142,14 +142,19 @@ def label(ds: xr.Dataset) -> str:
 
 def split_results(results: Sequence[xr.Dataset]) -> list[tuple[str, xr.Dataset]]:
     """(label, single-scenario result) of every scenario of every result, in order; a
-    scenario id that appears twice gets `#2`, `#3`, ... so that each column is named once."""
+    scenario id that appears again is labelled with its number of draws (`umea-contract
+    (1000 draws)`) or, failing that, `#2`, `#3`, ... so that each column is named once."""
     out: list[tuple[str, xr.Dataset]] = []
-    seen: dict[str, int] = {}
+    used: set[str] = set()
     for result in results:
         for one in scenarios(result):
             name = label(one)
-            seen[name] = seen.get(name, 0) + 1
-            out.append((name if seen[name] == 1 else f"{name}#{seen[name]}", one))
+            n_draws = int(one.sizes.get(dims.DRAW, 1))
+            candidates = [name, *([f"{name} ({n_draws} draws)"] if n_draws > 1 else [])]
+            candidates += [f"{name}#{k}" for k in range(2, len(used) + 3)]
+            chosen = next(c for c in candidates if c not in used)
+            used.add(chosen)
+            out.append((chosen, one))
     return out
 
 

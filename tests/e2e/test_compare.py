@@ -197,3 +197,10 @@ def test_cli_errors(results, capsys, args, message):
 def test_cli_missing_file(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "nothing.nc")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_a_repeated_scenario_is_named_by_its_draws(results):
+    ds = results["a"][0]
+    many = _with_draws(ds, np.ones(3))
+    names = [r["scenario"] for r in compare([ds, many, ds], years=(2030,))]
+    assert list(dict.fromkeys(names)) == ["toy-a", "toy-a (3 draws)", "toy-a#2"]

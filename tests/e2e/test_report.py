@@ -87,7 +87,7 @@ def test_report_holds_tables_charts_benchmarks_and_provenance(report):
     # the measures of both files on one axis; toy-a has no buses
     assert "Electric buses" in text
     # the Monte Carlo result (scenario id repeated) has its own column and a tornado
-    assert "toy-a#2" in text
+    assert "toy-a (30 draws)" in text
     assert "tornado chart" in text
     assert text.count('<img class="chart"') >= 10
     assert "Benchmarks: the trend and the Carbon Law" in text
