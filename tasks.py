@@ -3,6 +3,7 @@
     python3 tasks.py demo    run the default scenario comparison on the shipped data
     python3 tasks.py test    lint and run the test suite
     python3 tasks.py bench   run the benchmarks (not part of the tests)
+    python3 tasks.py cities-doc  regenerate docs/cities.md from the shipped scenarios
 
 Each task creates `.venv/` beside this file on first use and installs the project into it
 (editable, with its test extras); it reinstalls only when `pyproject.toml` changes.
@@ -24,8 +25,9 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".citypaths-installed"
 
 DEMO = [
-    ["citypaths", "run", "scenarios/malmo/contract.yaml", "-o", "out/malmo-contract.nc"],
-    ["citypaths", "run", "scenarios/umea/contract.yaml", "-o", "out/umea-contract.nc"],
+    # --force: the demo may be run again; it replaces only its own earlier results
+    ["citypaths", "run", "scenarios/malmo/contract.yaml", "-o", "out/malmo-contract.nc", "--force"],
+    ["citypaths", "run", "scenarios/umea/contract.yaml", "-o", "out/umea-contract.nc", "--force"],
 ]
 
 
@@ -65,7 +67,11 @@ def bench() -> None:
         _run([PY, script, *sys.argv[2:]])
 
 
-TASKS = {"demo": demo, "test": test, "bench": bench}
+def cities_doc() -> None:
+    _run([PY, "-m", "sim.analysis.overview", ROOT / "docs" / "cities.md"])
+
+
+TASKS = {"demo": demo, "test": test, "bench": bench, "cities-doc": cities_doc}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

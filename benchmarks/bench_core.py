@@ -2,9 +2,10 @@
 
     python benchmarks/bench_core.py [--draws 10000] [--repeat 5]
 
-Runs the core on the all-23 contract scenario (23 cities, 9 sectors, 27 years, 331
-projects) for `--draws` draws and reports its time as a multiple of copying an array of
-the size of its output (the memory-bandwidth floor measured in the same run).
+Runs the core on the all-23 contract scenario (23 cities, 9 sectors, 27 years, the
+projects of the 23 city files it includes) for `--draws` draws and reports its time as a
+multiple of copying an array of the size of its output (the memory-bandwidth floor
+measured in the same run).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ The CLI and notebooks call these functions the same way:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,29 +16,8 @@ from sim import core
 from sim.config.loader import load_scenario
 from sim.model.plan import NO_PARAM, GrowthPlan, Plan, build_plan
 from sim.model.sources import coverage, source_shares
-from sim.rollout import RolloutInputs, RolloutResult, run_rollout
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """A run as plain arrays (layouts in sim.dims.RESULT), before it becomes a Dataset."""
-
-    plan: Plan
-    emissions: np.ndarray  # [draw, city, sector, year] t CO2e/yr, gross
-    emissions_bau: np.ndarray  # [draw, city, sector, year]
-    emissions_trend: np.ndarray  # [city, sector, year]
-    project_adoption: np.ndarray  # [draw, project, year]
-    project_abatement: np.ndarray  # [draw, project, year] t CO2e/yr
-    project_removals: np.ndarray  # [draw, project, year] t CO2e/yr
-    project_capex: np.ndarray  # [draw, project, year] currency/yr
-    project_opex: np.ndarray  # [draw, project, year] currency/yr
-    project_npv: np.ndarray  # [draw, project] currency, discounted to the base year
-    project_pv_tonnes: np.ndarray  # [draw, project] t CO2e cut or removed, discounted
-    city_removals: np.ndarray  # [draw, city, intervention, year] t CO2e/yr credited to cities
-    source_emissions: np.ndarray  # [draw, source, year] t CO2e/yr
-    rollout: RolloutResult
-    seed: int | None = None
-    sampler: str = "none (central values)"
+from sim.result import RunResult
+from sim.rollout import RolloutInputs, run_rollout
 
 
 def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndarray:
@@ -132,10 +110,17 @@ def intervention_inputs(plan: Plan, theta: np.ndarray, adoption: np.ndarray) -> 
 
 
 def run_plan(
-    plan: Plan, theta: np.ndarray | None = None, rollout_engine: str = "auto"
+    plan: Plan,
+    theta: np.ndarray | None = None,
+    rollout_engine: str = "auto",
+    kernel: str = "numpy",
 ) -> RunResult:
     """Evaluate a plan for each row of a design matrix `theta[draw, parameter]`
-    (default: one draw at the central values)."""
+    (default: one draw at the central values).
+
+    `kernel`: "numpy" (the reference, `sim.core`) or "compiled" (`sim.compiled`, for batches
+    of many draws; results agree to rounding). A batch uses one kernel for all its draws, so
+    a draw's result does not depend on how the draws are split."""
     if theta is None:
         theta = plan.params.central_design()
     if theta.ndim != 2 or theta.shape[1] != len(plan.params):
@@ -150,7 +135,13 @@ def run_plan(
     reduction = project_reduction(plan, theta)
     capex_in, opex_in = project_money(plan, theta, reduction)
     rollout = run_rollout(rollout_inputs(plan, theta, capex_in), engine=rollout_engine)
-    emissions, abatement, source_emissions = core.apply_interventions(
+    if kernel == "compiled":
+        from sim.compiled import apply_interventions
+    elif kernel == "numpy":
+        apply_interventions = core.apply_interventions
+    else:
+        raise ValueError(f"kernel must be 'numpy' or 'compiled', got {kernel!r}")
+    emissions, abatement, source_emissions = apply_interventions(
         e_bau, *intervention_inputs(plan, theta, rollout.adoption), with_sources=True
     )
     removals = _gather(theta, p.tonnes)[..., None] * rollout.adoption
@@ -181,6 +172,7 @@ def run_plan(
         city_removals=credited,
         source_emissions=source_emissions,
         rollout=rollout,
+        theta=theta,
     )
 
 

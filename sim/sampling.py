@@ -217,7 +217,15 @@ class Marginal:
         if self.kind == "choice":
             values = self.params[: len(self.params) // 2]
             return (min(values), max(values))
-        lo, hi = self._dist().support()
+        # the support of each kind, written out: freezing a scipy distribution to ask costs
+        # about a millisecond, and a plan asks it of every number it holds
+        p = self.params
+        if self.kind in ("uniform", "triangular", "pert"):
+            lo, hi = p[0], p[2] if self.kind != "uniform" else p[1]
+        elif self.kind == "lognormal":
+            lo, hi = 0.0, math.inf
+        else:  # normal
+            lo, hi = -math.inf, math.inf
         return (max(float(lo), self.lower), min(float(hi), self.upper))
 
     @property

@@ -17,7 +17,7 @@ from sim import dims
 from sim.atomic import replacing
 from sim.core.benchmarks import total_trend
 from sim.errors import CitypathsError
-from sim.runner import RunResult
+from sim.result import RunResult
 
 FORMAT = "citypaths-result-1"
 
@@ -254,20 +254,52 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """
     path = Path(path)
     with replacing(path) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
+        # built in memory, then written with plain file I/O: a full disk is then an ordinary
+        # OSError, not an HDF5 library failure that can crash the interpreter at exit
+        data = ds.to_netcdf(engine="h5netcdf", invalid_netcdf=False)
+        tmp.write_bytes(bytes(data))
     return path
 
 
-def read_result(path: str | Path) -> xr.Dataset:
-    """Open a stored result (fully loaded) and check it is one."""
+def read_results(path: str | Path) -> list[xr.Dataset]:
+    """Every scenario of a stored result: one for a NetCDF file, one per scenario of a
+    Monte Carlo store (a complete one: an interrupted store is refused)."""
     path = Path(path)
+    if path.is_dir():
+        from sim.store_zarr import is_zarr_store, open_store
+
+        if not is_zarr_store(path):
+            raise CitypathsError(f"{path}: a folder that is no Zarr store")
+        return open_store(path, load=True)
+    return [read_result(path)]
+
+
+def read_result(path: str | Path) -> xr.Dataset:
+    """Open a stored result (fully loaded) and check it is one; a Monte Carlo store must hold
+    one scenario (see `read_results` for several)."""
+    path = Path(path)
+    if path.is_dir():
+        results = read_results(path)
+        if len(results) != 1:
+            names = ", ".join(str(ds[dims.SCENARIO].values[0]) for ds in results)
+            raise CitypathsError(f"{path}: holds {len(results)} scenarios ({names}); read them all")
+        return results[0]
     if not path.is_file():
         raise CitypathsError(f"{path}: file not found")
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             ds = ds.load()
-    except (OSError, ValueError) as exc:
-        raise CitypathsError(f"{path}: not a readable NetCDF file ({exc})") from None
+    except Exception as exc:
+        reason = str(exc).strip("'\"") or type(exc).__name__
+        raise CitypathsError(
+            f"{path}: not a readable NetCDF file, or a damaged one ({reason})"
+        ) from None
     if ds.attrs.get("format") != FORMAT:
         raise CitypathsError(f"{path}: not a citypaths result (no format attribute {FORMAT!r})")
+    missing = [name for name in ("emissions", "emissions_bau", "removals") if name not in ds]
+    if missing:
+        raise CitypathsError(
+            f"{path}: not a complete citypaths result: no variable {', '.join(missing)}; run "
+            "the scenario again to rewrite it"
+        )
     return ds

@@ -551,8 +551,14 @@ def render(records: list[dict], fmt: str, currency: str = "SEK") -> str:
     return format_table(records, currency)
 
 
-def read_results(paths: Sequence[str | Path]) -> list[xr.Dataset]:
-    """Read each result file (NetCDF or Zarr) with `sim.store.read_result`."""
-    from sim.store import read_result
+def read_results(paths: Sequence[str | Path]) -> tuple[list[xr.Dataset], list[str]]:
+    """Every scenario of each result (a NetCDF file, or a Monte Carlo store with one or more
+    scenarios; `sim.store.read_results`), and the path each came from."""
+    from sim.store import read_results as read
 
-    return [read_result(p) for p in paths]
+    results, sources = [], []
+    for p in paths:
+        for ds in read(p):
+            results.append(ds)
+            sources.append(str(p))
+    return results, sources

@@ -12,11 +12,17 @@ import sys
 from collections.abc import Sequence
 
 import sim
-from sim.cli import analysis, data, rollout, scenario
-from sim.cli._common import EXIT_USER_ERROR, Parser
+from sim.atomic import (
+    Interrupted,
+    install_signal_handlers,
+    interrupted,
+    restore_signal_handlers,
+)
+from sim.cli import analysis, data, mc, rollout, scenario
+from sim.cli._common import EXIT_USER_ERROR, Parser, printable
 from sim.errors import CitypathsError
 
-COMMAND_MODULES = (scenario, rollout, data, analysis)
+COMMAND_MODULES = (scenario, rollout, data, mc, analysis)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,16 +39,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted_message(signum: int) -> int:
+    import signal
+
+    name = signal.Signals(signum).name
+    print(
+        f"citypaths: interrupted ({name}); no output was left half-written",
+        file=sys.stderr,
+    )
+    return 128 + signum
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 2 user error, 128+n on signal n)."""
+    previous = install_signal_handlers()
     try:
         args = build_parser().parse_args(argv)
-        return int(args.func(args))
+        status = int(args.func(args))
+        # an interrupt swallowed where Python could not raise it (a finalizer) still counts
+        signum = interrupted()
+        return _interrupted_message(signum) if signum is not None else status
     except CitypathsError as exc:
-        print(f"citypaths: error: {exc}", file=sys.stderr)
+        print(f"citypaths: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except Interrupted as exc:
+        return _interrupted_message(exc.signum)
     except KeyboardInterrupt:
-        print("citypaths: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted_message(2)
+    finally:
+        restore_signal_handlers(previous)
 
 
 if __name__ == "__main__":

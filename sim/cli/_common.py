@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from sim.errors import CitypathsError
 
@@ -36,3 +37,23 @@ class CommandParser(Parser):
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
         return namespace, extras
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (terminal escape codes from a title in a file)
+    shown as escapes such as \\x1b instead of reaching the terminal; newlines and tabs stay."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def echo(text: str, *, end: str = "\n") -> None:
+    """Print command output with control characters made visible (see `printable`)."""
+    print(printable(text), end=end)
+
+
+FORCE_HELP = (
+    "replace an existing output of the same kind written by citypaths (any other existing "
+    "file is never replaced)"
+)

@@ -67,7 +67,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     years = parse_years(args.years)
     period = parse_period(args.period)
-    results = read_results(args.results)
+    results, _ = read_results(args.results)
     records = compare(results, years, period, args.budget, args.rate, measures=args.measures)
     currency = str(results[0].attrs.get("currency", "SEK"))
     print(render(records, args.format, currency), end="")
@@ -159,11 +159,11 @@ def _report(args: argparse.Namespace) -> int:
     check_suffix(args.output)
     guard_output(args.output, "html", args.force)
     years, period = parse_years(args.years), parse_period(args.period)
-    results = read_results(args.results)
+    results, sources = read_results(args.results)
     cities = None
     if args.city:
         cities = [pick_city(results[0], c) for c in args.city]
-    text = build_report(results, args.results, years, period, args.budget, args.rate, cities)
+    text = build_report(results, sources, years, period, args.budget, args.rate, cities)
     path = write_report(text, args.output)
     print(f"report of {len(args.results)} result file(s) -> {path} ({len(text) / 1e6:.1f} MB)")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli._common import DATA_HELP, ENGINE_HELP
+from sim.cli._common import DATA_HELP, ENGINE_HELP, echo
 from sim.errors import CitypathsError
 
 
@@ -25,7 +25,7 @@ def _latest_start(args: argparse.Namespace) -> int:
     chosen = [t for t in plan.targets if not args.target or t.id in args.target]
     rows = latest_starts(plan, rollout_engine=args.rollout, targets=args.target)
     text = format_latest_starts(rows, max(t.year for t in chosen), ", ".join(t.id for t in chosen))
-    print(_reworded(text, rows, plan, [t.id for t in chosen], args.rollout), end="")
+    echo(_reworded(text, rows, plan, [t.id for t in chosen], args.rollout), end="")
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from sim.cli._common import DATA_HELP, ENGINE_HELP, EXIT_USER_ERROR
+from sim.cli._common import DATA_HELP, ENGINE_HELP, EXIT_USER_ERROR, FORCE_HELP, echo, printable
 from sim.errors import CitypathsError
 
 
@@ -21,11 +21,11 @@ def _validate(args: argparse.Namespace) -> int:
             plan = build_plan(load_scenario(path, args.data))
         except CitypathsError as exc:
             failed += 1
-            print(f"citypaths: error: {exc}", file=sys.stderr)
+            print(f"citypaths: error: {printable(str(exc))}", file=sys.stderr)
             continue
         for warning in plan.warnings:
             print(f"citypaths: warning: {path}: {warning}", file=sys.stderr)
-        print(
+        echo(
             f"ok: {path} ({plan.scenario_id}: {len(plan.cities)} cities, "
             f"{len(plan.interventions)} interventions, {plan.years[0]}-{plan.years[-1]})"
         )
@@ -34,29 +34,55 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from sim.analysis.summary import format_summary
+    from sim.atomic import guard_output
     from sim.runner import run_scenario
     from sim.store import write_netcdf
 
+    if args.no_save and args.output:
+        raise CitypathsError("-o/--output and --no-save contradict each other: give one of them")
+    out = None
+    if args.output:
+        out = guard_output(args.output, "result", args.force)  # before the work
     ds = run_scenario(args.scenario, args.data, rollout_engine=args.rollout)
     for warning in json.loads(ds.attrs.get("warnings", "[]")):
-        print(f"citypaths: warning: {warning}", file=sys.stderr)
-    out = None
+        print(f"citypaths: warning: {printable(warning)}", file=sys.stderr)
     if not args.no_save:
-        scenario_id = str(ds["scenario"].values[0])
-        out = Path(args.output) if args.output else Path("out") / f"{scenario_id}.nc"
+        if out is None:
+            scenario_id = str(ds["scenario"].values[0])
+            out = guard_output(Path("out") / f"{scenario_id}.nc", "result", args.force)
         write_netcdf(ds, out)
-    print(format_summary(ds), end="")
+    echo(format_summary(ds), end="")
     if out is not None:
-        print(f"\nResults written to {out}")
+        echo(f"\nResults written to {out}")
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
     from sim.analysis.summary import show_text
-    from sim.store import read_result
+    from sim.store import read_results
 
-    print(show_text(read_result(args.result), args), end="")
+    results = _quietly(read_results, args.result)
+    try:
+        text = "\n".join(show_text(ds, args) for ds in results)
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
+        # the file opened and says it is a result, but its contents do not fit together
+        raise CitypathsError(
+            f"{args.result}: not a complete citypaths result ({type(exc).__name__}: {exc}); "
+            "run the scenario again to rewrite it"
+        ) from None
+    echo(text, end="")
     return 0
+
+
+def _quietly(func, *args):
+    """Call func; if it fails, a damaged file can make the HDF5 layer's clean-up complain
+    on stderr ("Exception ignored in ...") later, even at exit, after the error has been
+    reported: for the rest of this process such complaints are not printed."""
+    try:
+        return func(*args)
+    except CitypathsError:
+        sys.unraisablehook = lambda unraisable: None
+        raise
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,9 +107,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         metavar="OUT.nc",
-        help="where to save the results (default: out/<scenario id>.nc)",
+        help="where to save the results (default: out/<scenario id>.nc); an existing "
+        "result is replaced only with --force",
     )
     p.add_argument("--no-save", action="store_true", help="print the summary only")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--data", metavar="DIR", help=DATA_HELP)
     p.add_argument("--rollout", choices=("auto", "fast", "simpy"), default="auto", help=ENGINE_HELP)
     p.set_defaults(func=_run)

@@ -148,19 +148,65 @@ def default_data_dir() -> Path:
 
 
 def _read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The rows of a data table (sectors.csv, subsectors.csv); the first column is an id
+    that must be unique (with the second column, for sub-sectors)."""
+    unique = 2 if columns[1] == "subsector_id" else 1
+    rows: list[tuple[str, ...]] = []
+    first_line: dict[tuple[str, ...], int] = {}
+    end = 1  # the last line of the last row read
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             if tuple(reader.fieldnames or ()) != columns:
                 raise InputError(path, f"expected the columns {', '.join(columns)}", line=1)
-            rows = []
+            end = reader.line_num
             for row in reader:
+                start, end = end + 1, reader.line_num
+                if None in row or any(row[c] is None for c in columns):
+                    raise InputError(
+                        path, f"expected {len(columns)} fields as in the header", line=start
+                    )
                 if any(not (row[c] or "").strip() for c in columns):
-                    raise InputError(path, "every column needs a value", line=reader.line_num)
-                rows.append(tuple(row[c].strip() for c in columns))
+                    raise InputError(path, "every column needs a value", line=start)
+                values = tuple(row[c].strip() for c in columns)
+                if values[:unique] in first_line:
+                    raise InputError(
+                        path,
+                        f"'{values[unique - 1]}' is listed twice (first on line "
+                        f"{first_line[values[:unique]]}); each id may appear once",
+                        line=start,
+                        key=columns[unique - 1],
+                    )
+                first_line[values[:unique]] = start
+                rows.append(values)
     except FileNotFoundError:
         raise InputError(path, f"file not found (a data folder needs {path.name})") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, expected a CSV file") from None
+    except UnicodeDecodeError:
+        raise InputError(
+            path, "the file is not UTF-8 text; save it as UTF-8", line=_first_bad_line(path)
+        ) from None
+    except csv.Error as exc:
+        # an unterminated quote runs to the end of the file: name the line where it opens
+        raise InputError(path, f"malformed CSV: {exc}", line=end + 1) from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
     return rows
+
+
+def _first_bad_line(path: Path) -> int | None:
+    """The 1-based line of the first bytes that are not UTF-8."""
+    try:
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+    except OSError:
+        return None
+    return None
 
 
 def read_sectors(path: Path) -> tuple[Sector, ...]:
@@ -215,7 +261,10 @@ def _load(root: Path, stamp: tuple[tuple[str, int, int], ...]) -> BaselineData:
 def load_data(root: str | Path | None = None) -> BaselineData:
     """Read a data folder (default: the shipped data). Cached while the files are unchanged."""
     root = Path(root) if root is not None else default_data_dir()
-    root = root.resolve()
+    try:
+        root = root.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise InputError(root, f"cannot follow the path: {exc}") from None
     if not root.is_dir():
         raise InputError(root, "data folder not found")
     files = [

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from sim.atomic import replacing
+from sim.atomic import Interrupted, guard_output, output_error, temporary_name
 from sim.config.baseline import (
     EMISSIONS_UNIT,
     CityBaseline,
@@ -102,20 +103,30 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str
                     line=1,
                     key=missing[0],
                 )
+            end = reader.line_num
             for row in reader:
+                start, end = end + 1, reader.line_num
+                # a row that runs over several lines has a quote opened and not closed
+                spans = (
+                    f'; the row runs from line {start} to line {end}: a quote (") opened '
+                    "on this line and never closed?"
+                    if end > start
+                    else ""
+                )
                 if None in row:
                     extra = len(row[None])  # type: ignore[index]
                     raise InputError(
                         path,
-                        f"{len(header) + extra} fields, expected {len(header)} as in the header",
-                        line=reader.line_num,
+                        f"{len(header) + extra} fields, expected {len(header)} as in the "
+                        f"header{spans}",
+                        line=start,
                     )
                 if any(v is None for v in row.values()):
                     got = sum(v is not None for v in row.values())
                     raise InputError(
                         path,
-                        f"{got} field(s), expected {len(header)} as in the header",
-                        line=reader.line_num,
+                        f"{got} field(s), expected {len(header)} as in the header{spans}",
+                        line=start,
                     )
                 yield reader.line_num, row
         except UnicodeDecodeError:
@@ -123,7 +134,11 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str
                 path, "the file is not UTF-8 text; save it as UTF-8", line=_first_bad_line(path)
             ) from None
         except csv.Error as exc:
-            raise InputError(path, f"malformed CSV: {exc}", line=reader.line_num) from None
+            # an unterminated quote runs to the end of the file: the record (and the quote)
+            # starts on the line after the last complete row
+            raise InputError(
+                path, f"malformed CSV: {exc} (a quote opened and never closed?)", line=end + 1
+            ) from None
 
 
 def _first_bad_line(path: Path) -> int | None:
@@ -415,12 +430,6 @@ def render_city(
     return "\n".join(lines) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that the path holds either the old or the whole new content."""
-    with replacing(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
 def import_baseline(
     emissions_csv: str | Path,
     codes: list[str],
@@ -432,10 +441,13 @@ def import_baseline(
     emissions_source: str = DEFAULT_EMISSIONS_SOURCE,
     population_source: str = DEFAULT_POPULATION_SOURCE,
     subsector_source: str = DEFAULT_SUBSECTOR_SOURCE,
+    force: bool = False,
 ) -> list[Path]:
     """Write `cities/<code>.yaml` under `data_dir` for each kommun code; returns the paths.
 
-    Every file is checked before any is written, so a bad CSV leaves the folder as it was.
+    Every file is checked before any is written, and the files are written all or none:
+    a bad CSV, a full disk or an interrupt leaves the folder as it was. An existing city
+    file is replaced only if `import-baseline` wrote it and `force` is true.
     """
     data_dir = Path(data_dir)
     codes = list(dict.fromkeys(c.strip() for c in codes))  # in order, once each
@@ -444,6 +456,9 @@ def import_baseline(
     for code in codes:
         if not (len(code) == 4 and code.isdigit()):
             raise InputError(None, f"kommun code '{code}': expected four digits, e.g. 0123")
+    targets = {code: data_dir / "cities" / f"{code}.yaml" for code in codes}
+    for path in targets.values():
+        guard_output(path, "baseline", force)
     sector_ids = tuple(s.id for s in read_sectors(data_dir / "sectors.csv"))
     subsector_names = {
         (s.sector_id, s.name_sv): s.id for s in read_subsectors(data_dir / "subsectors.csv")
@@ -467,12 +482,56 @@ def import_baseline(
     for text in texts.values():
         # what is written must load: the checks above should make this never fail
         CityBaseline.model_validate(yaml.safe_load(text))
-    written = []
-    for code, text in texts.items():
-        path = data_dir / "cities" / f"{code}.yaml"
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            raise InputError(path, f"cannot write the file: {exc.strerror or exc}") from None
-        written.append(path)
-    return written
+    write_all({targets[code]: text for code, text in texts.items()})
+    return list(targets.values())
+
+
+def write_all(files: dict[Path, str]) -> None:
+    """Write several text files all or none.
+
+    Each is first written in full to a temporary name beside its target and synced (a
+    full disk fails here, before any target changes); then each old file is kept under
+    a backup name and the new ones are renamed into place. If a rename fails or an
+    interrupt arrives, the renamed ones are put back and the old files restored.
+    """
+    staged: dict[Path, Path] = {}
+    backups: dict[Path, Path] = {}
+    done: list[Path] = []
+    current: Path | None = None
+    try:
+        for path, text in files.items():
+            current = path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = temporary_name(path)
+            staged[path] = tmp
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.chmod(0o666 & ~_umask())
+        for path, tmp in staged.items():
+            current = path
+            if path.exists():
+                backup = temporary_name(path)
+                os.link(path, backup)
+                backups[path] = backup
+            os.replace(tmp, path)
+            done.append(path)
+    except (OSError, Interrupted, KeyboardInterrupt) as exc:
+        for path in done:  # undo: the old file back, or none
+            if path in backups:
+                os.replace(backups.pop(path), path)
+            else:
+                path.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and current is not None:
+            raise output_error(current, exc) from None
+        raise
+    finally:
+        for tmp in (*staged.values(), *backups.values()):
+            tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -81,7 +81,10 @@ def _load(root: Path, stamp: tuple[tuple[str, int, int], ...]) -> Library:
 
 
 def load_library(root: str | Path) -> Library:
-    root = Path(root).resolve()
+    try:
+        root = Path(root).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise InputError(root, f"cannot follow the path: {exc}") from None
     if not root.is_dir():
         raise InputError(root, "library folder not found")
     files = sorted(root.glob("*.yaml"))

@@ -18,10 +18,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.config.baseline import BaselineData, load_data
+from sim.config.compose import apply_rules, compose
 from sim.config.library import Library, apply_library, default_library_dir, load_library
 from sim.config.merge import check_no_removals, merge
 from sim.config.projects import Layout, build_layout
-from sim.config.schema import Scenario, SubsectorShare, central
+from sim.config.schema import Scenario, SubsectorShare, central, values_of
 from sim.config.validation import to_input_error
 from sim.config.yamlio import Loc, format_key, locate, read_yaml
 from sim.errors import InputError
@@ -53,6 +54,19 @@ class LoadedScenario:
         return code
 
 
+#: How many files an `extends:` chain may have: a scenario, a city scenario, a regional one
+#: and a national BAU need four; 20 leaves room and keeps the recursion shallow.
+MAX_EXTENDS = 20
+
+
+def _real(path: Path) -> Path:
+    """The path with symbolic links resolved; a symlink loop is a located error."""
+    try:
+        return path.resolve(strict=False)
+    except (OSError, RuntimeError) as exc:
+        raise InputError(path, f"cannot follow the path: {exc}") from None
+
+
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path, ...]]:
     doc = read_yaml(path)
     if doc.data is None:
@@ -60,6 +74,8 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
     if not isinstance(doc.data, dict):
         raise InputError(path, "expected a mapping of scenario keys", line=doc.loc.line)
     data = dict(doc.data)
+    if "include" in data:  # a scenario composed of others (sim/config/compose.py)
+        return compose(data, doc.loc, path, chain, _resolve)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         for k, v in data.items():
@@ -74,9 +90,24 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
             key="extends",
         )
     parent = Path(os.path.normpath(path.parent / parent_ref))
-    if parent.resolve() in {p.resolve() for p in (*chain, path)}:
+    if parent.is_symlink() and not parent.exists():
+        raise InputError(
+            path,
+            f"{parent_ref} is a broken symbolic link or a symlink loop (looked for {parent})",
+            line=where.line,
+            key="extends",
+        )
+    if _real(parent) in {_real(p) for p in (*chain, path)}:
         cycle = " -> ".join(p.name for p in (*chain, path, parent))
         raise InputError(path, f"'extends' makes a cycle: {cycle}", line=where.line, key="extends")
+    if len(chain) + 2 > MAX_EXTENDS:
+        raise InputError(
+            path,
+            f"'extends' chains more than {MAX_EXTENDS} files; citypaths follows at most "
+            f"{MAX_EXTENDS} (started at {(chain or (path,))[0]})",
+            line=where.line,
+            key="extends",
+        )
     if not parent.is_file():
         raise InputError(
             path,
@@ -88,6 +119,12 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Loc, tuple[Path
     children = {k: v for k, v in (doc.loc.children or {}).items() if k != "extends"}  # type: ignore[union-attr]
     merged, mloc = merge(pdata, ploc, data, Loc(path, doc.loc.line, children), "")
     return merged, mloc, (path, *files)
+
+
+def resolve_raw(path: str | Path) -> tuple[dict, Loc, tuple[Path, ...]]:
+    """A scenario file with `extends:` and `include:` resolved, not yet validated: the
+    plain data, its locations and every file read. Raises InputError like load_scenario."""
+    return _resolve(Path(path), ())
 
 
 # ---------------------------------------------------------------------------- checking
@@ -259,8 +296,35 @@ def _check_subsectors(check: _Checker, data: BaselineData, item, codes, keys: li
             )
 
 
+#: The most a BAU index (activity or intensity) may reach: 100 times its base-year value.
+#: No business-as-usual assumption multiplies a sector's activity or intensity a
+#: hundredfold; a larger index is a typo (a rate of 2 meant as 2 %), and an unbounded one
+#: overflows to infinity.
+MAX_INDEX = 100.0
+
+
+def _largest_index(growth: Any, base: int, horizon: int) -> tuple[float, int]:
+    """The largest value a growth index reaches from the base year to the horizon (taking
+    the highest of each range), and the first year it does so."""
+    if growth.path is not None:
+        peak = max(growth.path.items(), key=lambda kv: max(values_of(kv[1])))
+        return max(values_of(peak[1])), peak[0]
+    rates = growth.rate if isinstance(growth.rate, dict) else {base + 1: growth.rate}
+    index, best, when = 1.0, 1.0, base
+    for year in range(base + 1, horizon + 1):
+        active = [r for y, r in rates.items() if y <= year]
+        step = max(values_of(rates[max(y for y in rates if y <= year)])) if active else 0.0
+        index *= 1.0 + step
+        if index > best:
+            best, when = index, year
+        if best > MAX_INDEX:
+            break
+    return best, when
+
+
 def _check_paths(check: _Checker, raw: dict, sc: Scenario, base: int) -> None:
-    """Index paths start after the base year, or at it with the value 1."""
+    """Index paths start after the base year, or at it with the value 1; no index exceeds
+    MAX_INDEX before the horizon."""
     places: list[tuple[list[Any], Any]] = [(["bau", "default"], sc.bau.default)]
     places += [(["bau", "sectors", k], v) for k, v in sc.bau.sectors.items()]
     for ref, per_sector in sc.bau.cities.items():
@@ -269,7 +333,18 @@ def _check_paths(check: _Checker, raw: dict, sc: Scenario, base: int) -> None:
     for keys, assumptions in places:
         for channel in ("activity", "intensity"):
             growth = getattr(assumptions, channel)
-            if growth is None or growth.path is None:
+            if growth is None:
+                continue
+            peak, year = _largest_index(growth, base, sc.years.horizon)
+            if peak > MAX_INDEX:
+                kind = "path" if growth.path is not None else "rate"
+                raise check.fail(
+                    [*keys, channel, kind],
+                    f"the {channel} index would reach {peak:.3g} times its base-year value "
+                    f"by {year}; at most {MAX_INDEX:g} is accepted (rates are fractions: "
+                    "0.02 is 2 % a year)",
+                )
+            if growth.path is None:
                 continue
             for year, value in growth.path.items():
                 if year < base or (year == base and central(value) != 1.0):
@@ -294,7 +369,7 @@ def _uses_library(raw: dict) -> bool:
     return any(
         isinstance(item, dict) and "use" in item
         for group in ("interventions", "removals")
-        for item in (raw.get(group) or [])
+        for item in (raw.get(group) if isinstance(raw.get(group), list) else [])
     )
 
 
@@ -304,7 +379,10 @@ def _library_for(raw: dict, loc: Loc) -> Library | None:
     ref = raw.get("library")
     if isinstance(ref, str):
         where = locate(loc, ["library"])
-        root = (where.file.parent / ref).resolve()
+        try:
+            root = _real(where.file.parent / ref)
+        except InputError as exc:
+            raise InputError(where.file, exc.detail, line=where.line, key="library") from None
         if not root.is_dir():
             raise InputError(
                 where.file, f"library folder not found: {root}", line=where.line, key="library"
@@ -320,16 +398,24 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Loade
     Raises InputError (naming file, line and key) for anything wrong in it.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(path, "is a folder, expected a scenario file")
+    if path.is_symlink() and not path.exists():
+        raise InputError(path, "a broken symbolic link or a symlink loop")
     if not path.is_file():
-        raise InputError(path, "file not found")
+        raise InputError(path, "file not found" if not path.exists() else "not a regular file")
     raw, loc, files = _resolve(path, ())
+    raw, loc = apply_rules(raw, loc)
     raw, loc = apply_library(raw, loc, _library_for(raw, loc))
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise to_input_error(exc, raw, loc, Scenario) from None
     if data_dir is None and scenario.data is not None:
-        data_dir = (locate(loc, ["data"]).file.parent / scenario.data).resolve()
+        try:
+            data_dir = _real(locate(loc, ["data"]).file.parent / scenario.data)
+        except InputError as exc:
+            raise _Checker(raw, loc).fail(["data"], exc.detail) from None
         if not data_dir.is_dir():
             raise _Checker(raw, loc).fail(["data"], f"data folder not found: {data_dir}")
     data = load_data(data_dir)

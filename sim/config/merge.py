@@ -44,7 +44,10 @@ _EXCLUSIVE = (("capex", "capex_per_t"), ("opex", "opex_per_t"))
 
 
 def _is_value(value: Any) -> bool:
-    return isinstance(value, dict) and bool(value) and set(value) <= _VALUE_KEYS
+    """A mapping that is one number or scope: a range, a named distribution, a scope."""
+    return (
+        isinstance(value, dict) and bool(value) and ("dist" in value or set(value) <= _VALUE_KEYS)
+    )
 
 
 def merge(parent: Any, ploc: Loc, child: Any, cloc: Loc, key: str) -> tuple[Any, Loc]:

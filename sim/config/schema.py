@@ -8,6 +8,7 @@ checks (does a city exist, does a sector exist) happen in `sim.config.loader`.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -63,13 +64,50 @@ def central(value: Any) -> float:
     return central_of(value)
 
 
+#: The largest magnitude any number in a scenario may have: 1e15 is a thousand times
+#: Sweden's yearly GDP in SEK and far above any emission in t CO2e, yet leaves products and
+#: sums of such numbers far from floating-point overflow (about 1.8e308).
+MAX_MAGNITUDE = 1e15
+
+
 def _finite(value: Any) -> Any:
-    if isinstance(value, Range | int | float):
-        for v in values_of(value):
-            if v != v or v in (float("inf"), float("-inf")):
-                raise PydanticCustomError(
-                    "finite", "expected a finite number, got {value}", {"value": v}
-                )
+    """Every value written is finite and at most MAX_MAGNITUDE in size (an unbounded
+    distribution's infinite support is no value written; its parameters are checked)."""
+    written = isinstance(value, Range | int | float)
+    for v in values_of(value):
+        if v != v or (written and v in (float("inf"), float("-inf"))):
+            raise PydanticCustomError(
+                "finite", "expected a finite number, got {value}", {"value": v}
+            )
+        if math.isfinite(v) and abs(v) > MAX_MAGNITUDE:
+            raise PydanticCustomError(
+                "magnitude",
+                "expected a number of at most 1e15 in size, got {value}",
+                {"value": f"{v:.3g}"},
+            )
+    return value
+
+
+def _rate(value: Any) -> Any:
+    for v in values_of(value):
+        if v < -1.0:
+            raise PydanticCustomError(
+                "rate",
+                "expected a yearly rate of at least -1 (-100 % a year), got {value}: "
+                "an index cannot fall below zero",
+                {"value": v},
+            )
+    return value
+
+
+def _capital(value: Any) -> Any:
+    for v in values_of(value):
+        if v < 0:
+            raise PydanticCustomError(
+                "capital",
+                "expected a capital cost >= 0, got {value} (a saving is a negative opex)",
+                {"value": v},
+            )
     return value
 
 
@@ -86,6 +124,10 @@ NonNegative = Annotated[
 ]
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
+#: an annual growth rate: at least -1 (-100 %/yr), so that an index stays >= 0
+Rate = Annotated[uncertain_number(Range), AfterValidator(_finite), AfterValidator(_rate)]
+#: a capital cost: never negative (a saving is a negative opex)
+Capital = Annotated[uncertain_number(Range), AfterValidator(_finite), AfterValidator(_capital)]
 
 _year_time = within("year", "a year between 1900 and 2200", 1900.0, 2200.0)
 
@@ -102,7 +144,7 @@ class Growth(Strict):
     makes it change from that year on) or `path` (index values by year, 1 = base year;
     straight lines between the years given, held flat after the last)."""
 
-    rate: Number | dict[Year, Number] | None = None
+    rate: Rate | dict[Year, Rate] | None = None
     path: dict[Year, NonNegative] | None = None
 
     @model_validator(mode="after")
@@ -199,9 +241,9 @@ class Cost(Strict):
     same full effect, paid in proportion to adoption), not both of a kind.
     """
 
-    capex: Number | None = None  # in total, spent as adoption grows
+    capex: Capital | None = None  # in total, spent as adoption grows
     opex: Number | None = None  # per year at full adoption; negative is a saving
-    capex_per_t: Number | None = None  # per t CO2e/yr of full effect
+    capex_per_t: Capital | None = None  # per t CO2e/yr of full effect
     opex_per_t: Number | None = None  # per year, per t CO2e/yr of full effect
 
     @model_validator(mode="after")
@@ -276,6 +318,9 @@ class Intervention(Strict):
     """A measure that cuts a share of one sector's emissions in one or more cities."""
 
     id: Id
+    # the measure's name in results (default: the id); entries in different cities may
+    # share it, so that a result lines up measures by city and name
+    label: Id | None = None
     title: str | None = None
     city: CityRef | list[CityRef]
     sector: SectorId
@@ -292,6 +337,9 @@ class Removal(Strict):
     """A removal (CCS, BECCS, a sink): tonnes taken out per year at full adoption."""
 
     id: Id
+    # the measure's name in results (default: the id); entries in different cities may
+    # share it, so that a result lines up measures by city and name
+    label: Id | None = None
     title: str | None = None
     city: CityRef | list[CityRef]
     tonnes: NonNegative  # t CO2e per year at full adoption

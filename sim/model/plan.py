@@ -25,7 +25,7 @@ from sim.config.schema import (
     SubsectorShare,
     central,
 )
-from sim.config.yamlio import locate
+from sim.config.yamlio import Loc, locate
 from sim.model.sources import NO_PARAM, Sources, Terms, _Reduction, build_sources, coverage
 from sim.rollout.shapes import SHAPES
 from sim.sampling import Marginal
@@ -49,6 +49,9 @@ class Parameters:
     low: np.ndarray  # [parameter] least value a draw can take; NaN where certain
     high: np.ndarray  # [parameter] greatest value a draw can take; NaN where certain
     marginals: tuple[Marginal, ...] = ()  # [parameter] the distribution of each column
+    #: [parameter] where each number is written (`file:line#key`): a number written once is
+    #: one random variable, in every scenario that uses it (sim/batch.py)
+    origins: tuple[str, ...] = ()
 
     def central_design(self) -> np.ndarray:
         """A design matrix of one draw, every parameter at its central value."""
@@ -62,8 +65,27 @@ class Parameters:
         return len(self.names)
 
 
+def _find(loc: Loc, keys: list[Any]) -> Loc | None:
+    """The location at `keys` (dict keys compared as text), or None where the tree ends."""
+    here = loc
+    for key in keys:
+        children = here.children
+        if isinstance(children, dict):
+            match = next((v for k, v in children.items() if str(k) == str(key)), None)
+        elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
+            match = children[key]
+        else:
+            match = None
+        if match is None:
+            return None
+        here = match
+    return here
+
+
 class _ParamTable:
-    def __init__(self) -> None:
+    def __init__(self, loc: Loc | None = None) -> None:
+        self._loc = loc
+        self.origins: list[str] = []
         self.names: list[str] = []
         self.units: list[str] = []
         self.values: list[float] = []
@@ -72,11 +94,16 @@ class _ParamTable:
         self._by_name: dict[str, int] = {}
         self.marginals: list[Marginal] = []
 
-    def add(self, name: str, value: Any, unit: str) -> int:
+    def add(self, name: str, value: Any, unit: str, at: list[Any] | None = None) -> int:
+        """The parameter `name` (added if new); `at` is where the scenario writes it (keys of
+        the resolved scenario), which names the random variable across scenarios."""
         if name in self._by_name:  # written once, used in several places: one parameter
             return self._by_name[name]
         self._by_name[name] = len(self.names)
         marginal = to_marginal(value)
+        where = _find(self._loc, at) if (self._loc is not None and at is not None) else None
+        last = name.rsplit(".", 1)[-1]
+        self.origins.append(f"{where.file}:{where.line}#{last}" if where else name)
         self.names.append(name)
         self.units.append(unit)
         self.values.append(central(value))
@@ -94,6 +121,7 @@ class _ParamTable:
             np.asarray(self.lows, float),
             np.asarray(self.highs, float),
             tuple(self.marginals),
+            tuple(self.origins),
         )
 
 
@@ -258,19 +286,23 @@ def _growth_plan(
             if growth is None:
                 continue
             name = f"bau.{where}.{channel}"
+            at = ["bau", *where.split("."), channel]
             if growth.path is not None:
                 pts = sorted(growth.path.items())
                 pyears = np.array([y for y, _ in pts], dtype=float)
                 pidx = np.array(
-                    [table.add(f"{name}.path[{y}]", v, "1") for y, v in pts], dtype=np.int64
+                    [table.add(f"{name}.path[{y}]", v, "1", [*at, "path", y]) for y, v in pts],
+                    dtype=np.int64,
                 )
                 paths.append((c, s, pyears, pidx))
             elif isinstance(growth.rate, dict):
                 for from_year, rate in sorted(growth.rate.items()):
-                    p = table.add(f"{name}.rate[{from_year}]", rate, "1/yr")
+                    p = table.add(
+                        f"{name}.rate[{from_year}]", rate, "1/yr", [*at, "rate", from_year]
+                    )
                     rate_param[c, s, years >= max(from_year, years[0] + 1)] = p
             else:
-                p = table.add(f"{name}.rate", growth.rate, "1/yr")  # type: ignore[arg-type]
+                p = table.add(f"{name}.rate", growth.rate, "1/yr", [*at, "rate"])  # type: ignore[arg-type]
                 rate_param[c, s, 1:] = p
     return GrowthPlan(rate_param, tuple(paths))
 
@@ -287,6 +319,27 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
     entries = [*sc.interventions, *sc.removals]
     city_index = {code: i for i, code in enumerate(loaded.cities)}
     sector_index = {s: i for i, s in enumerate(loaded.sectors)}
+    # the intervention axis of results: entries' labels (default: their ids), each once;
+    # entries of one label must be of one kind and sector
+    labels: list[str] = []
+    label_entry: dict[str, Any] = {}
+    label_index: list[int] = []
+    group_index = {"interventions": 0, "removals": len(sc.interventions)}
+    for k, e in enumerate(entries):
+        label = e.label or e.id
+        first = label_entry.get(label)
+        if first is None:
+            label_entry[label] = e
+            labels.append(label)
+        elif isinstance(first, Removal) != isinstance(e, Removal) or (
+            not isinstance(e, Removal) and first.sector != e.sector
+        ):
+            group = "removals" if isinstance(e, Removal) else "interventions"
+            raise loaded.fail(
+                [group, k - group_index[group], "label"],
+                f"'{label}' names entries of different kinds or sectors; give it another label",
+            )
+        label_index.append(labels.index(label))
     cols: dict[str, list] = {k: [] for k in _PROJECT_COLUMNS}
     reductions: list[_Reduction] = []
     credits: list[tuple[int, int, int]] = []
@@ -297,13 +350,16 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
         ro: Rollout = item.rollout
         cost = item.cost
         base = f"{spec.group}.{item.id}"
+        at = [spec.group, spec.index]
         cols["city"].append(city_index[code])
-        cols["intervention"].append(spec.entry)
+        cols["intervention"].append(label_index[spec.entry])
         k = len(cols["city"]) - 1
         if removal:
             cols["sector"].append(NO_PARAM)
             cols["effect"].append(NO_PARAM)
-            cols["tonnes"].append(table.add(f"{base}.tonnes", item.tonnes, "t CO2e/yr"))
+            cols["tonnes"].append(
+                table.add(f"{base}.tonnes", item.tonnes, "t CO2e/yr", [*at, "tonnes"])
+            )
             if item.credit is None:
                 credits.append((k, city_index[code], NO_PARAM))
             for ref, share in (item.credit or {}).items():
@@ -314,16 +370,18 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
                     raise loaded.fail(where, f"city '{ref}' is not among the scenario's cities")
                 if any(c[0] == k and c[1] == city_index[target] for c in credits):
                     raise loaded.fail(where, f"city '{ref}' is credited twice")
-                p = table.add(f"{base}.credit[{target}]", share, "1")
+                p = table.add(f"{base}.credit[{target}]", share, "1", where)
                 credits.append((k, city_index[target], p))
         else:
             cols["sector"].append(sector_index[item.sector])
             if isinstance(item.scope, SubsectorShare):
                 scope_param = NO_PARAM
             elif isinstance(item.scope, SourceScope):
-                scope_param = table.add(f"{base}.scope.fraction", item.scope.fraction, "1")
+                scope_param = table.add(
+                    f"{base}.scope.fraction", item.scope.fraction, "1", [*at, "scope", "fraction"]
+                )
             else:
-                scope_param = table.add(f"{base}.scope", item.scope, "1")
+                scope_param = table.add(f"{base}.scope", item.scope, "1", [*at, "scope"])
             reductions.append(
                 _Reduction(
                     k,
@@ -334,31 +392,47 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
                     scope_param,
                 )
             )
-            cols["effect"].append(table.add(f"{base}.effect", item.effect, "1"))
+            cols["effect"].append(table.add(f"{base}.effect", item.effect, "1", [*at, "effect"]))
             cols["tonnes"].append(NO_PARAM)
-        cols["start"].append(table.add(f"{base}.rollout.start", ro.start, "year"))
-        cols["planning"].append(table.add(f"{base}.rollout.planning", ro.planning, "yr"))
-        cols["build"].append(table.add(f"{base}.rollout.build", ro.build, "yr"))
+        ro_at = [*at, "rollout"]
+        cols["start"].append(
+            table.add(f"{base}.rollout.start", ro.start, "year", [*ro_at, "start"])
+        )
+        cols["planning"].append(
+            table.add(f"{base}.rollout.planning", ro.planning, "yr", [*ro_at, "planning"])
+        )
+        cols["build"].append(table.add(f"{base}.rollout.build", ro.build, "yr", [*ro_at, "build"]))
         cols["end"].append(
-            NO_PARAM if ro.end is None else table.add(f"{base}.rollout.end", ro.end, "year")
+            NO_PARAM
+            if ro.end is None
+            else table.add(f"{base}.rollout.end", ro.end, "year", [*ro_at, "end"])
         )
         for kind, unit in (("capex", "SEK"), ("opex", "SEK/yr")):
             per_t = getattr(cost, f"{kind}_per_t")
             if per_t is not None:
                 cols[kind].append(
-                    table.add(f"{base}.cost.{kind}_per_t", per_t, f"{unit}/(t CO2e/yr)")
+                    table.add(
+                        f"{base}.cost.{kind}_per_t",
+                        per_t,
+                        f"{unit}/(t CO2e/yr)",
+                        [*at, "cost", f"{kind}_per_t"],
+                    )
                 )
                 cols[f"{kind}_per_t"].append(True)
             else:
                 total = getattr(cost, kind)
-                cols[kind].append(table.add(f"{base}.cost.{kind}", total or 0.0, unit))
+                cols[kind].append(
+                    table.add(f"{base}.cost.{kind}", total or 0.0, unit, [*at, "cost", kind])
+                )
                 cols[f"{kind}_per_t"].append(False)
         cols["shape"].append(SHAPES[ro.shape])
         cols["steepness"].append(ro.steepness)
         need = ro.needs
         money = need.money if need is not None else None
         cols["money"].append(
-            NO_PARAM if money is None else table.add(f"{base}.rollout.needs.money", money, "SEK")
+            NO_PARAM
+            if money is None
+            else table.add(f"{base}.rollout.needs.money", money, "SEK", [*ro_at, "needs", "money"])
         )
         cols["budget"].append(spec.budget)
         cols["slots"].append(spec.slots)
@@ -369,11 +443,20 @@ def _projects(loaded: LoadedScenario, table: _ParamTable):
         [p.capacities for p in loaded.layout.projects]
     )
     meta = (
-        tuple(e.id for e in entries),
-        tuple(e.title or e.id for e in entries),
-        tuple("removal" if isinstance(e, Removal) else "reduction" for e in entries),
-        tuple("" if isinstance(e, Removal) else e.sector for e in entries),
+        tuple(labels),
+        tuple(label_entry[x].title or label_entry[x].label or label_entry[x].id for x in labels),
+        tuple("removal" if isinstance(label_entry[x], Removal) else "reduction" for x in labels),
+        tuple("" if isinstance(label_entry[x], Removal) else label_entry[x].sector for x in labels),
     )
+    pairs: set[tuple[int, int]] = set()
+    for spec, c, x in zip(loaded.layout.projects, cols["city"], cols["intervention"], strict=True):
+        if (c, x) in pairs:
+            raise loaded.fail(
+                [spec.group, spec.index, "label"],
+                f"two entries named '{labels[x]}' run in {loaded.data.cities[spec.city].name}: "
+                "a city runs a measure of one name once",
+            )
+        pairs.add((c, x))
     credit_arrays = Credits(
         *(np.asarray([c[i] for c in credits], dtype=np.int64) for i in range(3))
     )
@@ -390,7 +473,15 @@ def _pools(loaded: LoadedScenario, table: _ParamTable) -> Pools:
         ),
         budget_names=tuple(p.name for p in layout.budget_pools),
         budget_per_year=np.asarray(
-            [table.add(f"budgets.{b.id}.per_year", b.per_year, "SEK/yr") for b in budgets],
+            [
+                table.add(
+                    f"budgets.{b.id}.per_year",
+                    b.per_year,
+                    "SEK/yr",
+                    ["budgets", p.index, "per_year"],
+                )
+                for b, p in zip(budgets, layout.budget_pools, strict=True)
+            ],
             dtype=np.int64,
         ),
         budget_carry=np.asarray([b.carry_over for b in budgets], dtype=bool),
@@ -502,7 +593,7 @@ def build_plan(loaded: LoadedScenario) -> Plan:
                     observed[c, s, h] = value
     warnings: list[str] = []
     e0 = _base_level(loaded, observed, hist_years, sc.years.base_level_years, warnings)
-    table = _ParamTable()
+    table = _ParamTable(loaded.loc)
     activity = _growth_plan(loaded, "activity", years, table)
     intensity = _growth_plan(loaded, "intensity", years, table)
     projects, (ids, titles, kinds, sectors), reductions, credits = _projects(loaded, table)

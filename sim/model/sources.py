@@ -101,7 +101,7 @@ class _Reduction:
 def build_sources(
     loaded: Any,
     reductions: list[_Reduction],
-    add_param: Callable[[str, Any, str], int],
+    add_param: Callable[..., int],
     warnings: list[str],
 ) -> tuple[Sources, Terms]:
     """Source slots and terms of a scenario; located errors for unknown or unusable names."""
@@ -184,9 +184,9 @@ def build_sources(
     for c, s in sorted(used):
         code, sid = cities[c], sectors[s]
         if (c, s) in declared:
-            _, split = declared[(c, s)]
+            keys, split = declared[(c, s)]
             for name, share in split.shares.items():
-                p = add_param(f"sources.{code}.{sid}.{name}", share, "1")
+                p = add_param(f"sources.{code}.{sid}.{name}", share, "1", [*keys, "shares", name])
                 add(c, s, DECLARED, p, name)
             add(c, s, REST, NO_PARAM, OTHER_SOURCE)
         elif (c, s) in by_subsector:

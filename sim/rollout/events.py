@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.rollout.schedule import RolloutInputs, Timing
+from sim.rollout.types import RolloutInputs, Timing
 
 # event kinds
 _READY, _COMPLETE, _REFILL = 1, 2, 3

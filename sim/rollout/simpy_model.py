@@ -25,7 +25,7 @@ import simpy
 from simpy.core import Environment, StopSimulation
 from simpy.events import NORMAL, Event
 
-from sim.rollout.schedule import RolloutInputs, Timing
+from sim.rollout.types import RolloutInputs, Timing
 
 
 class _Ready(Event):

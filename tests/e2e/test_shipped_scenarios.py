@@ -25,13 +25,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 #: folders under scenarios/ that hold data, the library and fragments, not scenarios
 NOT_SCENARIOS = {"data", "library", "common"}
+#: files in a city's folder that are fragments (a city's targets), not scenarios
+FRAGMENTS = {"targets.yaml"}
 
 
 def _scenario_files() -> list[Path]:
     return sorted(
         p
         for p in SCENARIOS.rglob("*.yaml")
-        if p.relative_to(SCENARIOS).parts[0] not in NOT_SCENARIOS
+        if p.relative_to(SCENARIOS).parts[0] not in NOT_SCENARIOS and p.name not in FRAGMENTS
     )
 
 

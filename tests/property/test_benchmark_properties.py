@@ -61,7 +61,9 @@ def test_budget_path_sums_to_the_budget(level, budget):
     assert np.isclose(budget_path(level, budget, 2025, years).sum(), budget, rtol=1e-9)
 
 
-@given(st.floats(0.0, 1e6, allow_subnormal=False), st.floats(0.0, 0.99))
+# emissions of at least a microtonne: below ~1e-300 the path itself runs into subnormal
+# numbers, where a relative tolerance means nothing
+@given(st.just(0.0) | st.floats(1e-6, 1e6), st.floats(0.0, 0.99))
 @settings(max_examples=200, deadline=None)
 def test_carbon_law_falls_by_its_rate(start, rate):
     path = carbon_law_path(start, 2025, YEARS, rate)

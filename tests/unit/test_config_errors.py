@@ -23,7 +23,13 @@ def _line_of(path: Path, text: str) -> int:
 # the key it must name, words it must say
 CASES = [
     ("syntax_error.yaml", None, "effect: [0.5", "effect", "YAML syntax error"),
-    ("unknown_key.yaml", None, "efect:", "interventions[buses].efect", "unknown key; expected"),
+    (
+        "unknown_key.yaml",
+        None,
+        "efect:",
+        "interventions[buses].efect",
+        "unknown key (did you mean 'effect'?); expected",
+    ),
     ("wrong_type.yaml", None, "horizon:", "years.horizon", "expected a valid integer"),
     ("effect_range.yaml", None, "effect: 1.5", "interventions[buses].effect", "between 0 and 1"),
     (

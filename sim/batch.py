@@ -1,0 +1,469 @@
+"""Monte Carlo batches: an experiment's design, its chunks, the workers and the store
+(docs/experiments.md). With `sim/runner.py` this is the only place that wires the stages.
+
+One design matrix for the whole experiment: every uncertain number, identified by where it
+is written (file, line and key), is one column of a unit design `u[draw, number]` drawn
+once from the seed (sampler and rank correlations included); each scenario maps the columns
+of the numbers it uses through their distributions. A number written once is one random
+variable wherever it is used: a BAU rate in `bau.yaml` takes the same draws in the bau and
+contract scenarios that extend it (their difference is a paired comparison), a national
+trend in `common/sweden-bau.yaml` the same draws in every city, while each city's own
+growth, written in its own file, is drawn on its own. The design is the only randomness: a
+draw's result depends on the inputs, the seed and its index alone, whatever the chunk size,
+the number of workers or where they run.
+
+Chunks of draws are computed in this process, in a pool of local processes, or on a Dask
+cluster, always by `compute_chunk`, and written into the Zarr store by this process as they
+arrive; a progress record lets `--resume` continue an interrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+import sim
+from sim import dims, sampling
+from sim.config.experiment import LoadedExperiment
+from sim.errors import CitypathsError
+from sim.model.plan import Plan, build_plan
+from sim.result import RunResult
+from sim.runner import run_plan
+
+#: result variables a store always keeps, whatever `keep:` says (what readers need)
+ALWAYS_KEPT = ("emissions", "removals", "theta")
+
+
+@dataclass(frozen=True)
+class Design:
+    """The experiment's design: uniforms per named parameter and each scenario's theta."""
+
+    names: tuple[str, ...]  # uncertain numbers of any scenario, by origin, sorted
+    unit: np.ndarray  # [draw, name] uniforms in (0, 1)
+    n_draws: int
+
+
+def unit_design(
+    names: list[str],
+    n: int,
+    sampler: str,
+    seed: int,
+    pairs: list[tuple[str, str, float]],
+    calc_second_order: bool = False,
+) -> np.ndarray:
+    """Uniforms [draw, name] from the sampler (scipy.stats.qmc, numpy, or SALib's Saltelli
+    design), with rank correlations imposed by Iman-Conover."""
+    sampler_seq, correlation_seq = np.random.SeedSequence(seed).spawn(2)
+    d = len(names)
+    if d == 0:
+        return np.full((n, 0), 0.5)
+    if sampler == "saltelli":
+        from SALib.sample import sobol as saltelli
+
+        problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}
+        u = saltelli.sample(problem, n, calc_second_order=calc_second_order, seed=seed)
+    else:
+        u = sampling.unit_design(n, d, sampler, np.random.Generator(np.random.PCG64(sampler_seq)))
+    if pairs:
+        c = sampling.correlation_matrix(names, pairs)
+        cols = np.flatnonzero((np.abs(c - np.eye(d)) > 0).any(axis=0))
+        rng = np.random.Generator(np.random.PCG64(correlation_seq))
+        u[:, cols] = sampling.iman_conover(u[:, cols], c[np.ix_(cols, cols)], rng)
+    return u
+
+
+def draws_of(exp, n_names: int) -> int:
+    """How many draws a design has: `draws`, or N (2D + 2) / N (D + 2) for Saltelli."""
+    if exp.sampler != "saltelli":
+        return exp.draws
+    per = 2 * n_names + 2 if exp.saltelli.calc_second_order else n_names + 2
+    return exp.draws * per
+
+
+def build_design(loaded: LoadedExperiment, plans: list[Plan]) -> Design:
+    exp = loaded.experiment
+    names = sorted(
+        {
+            origin
+            for plan in plans
+            for origin, m in zip(plan.params.origins, plan.params.marginals, strict=True)
+            if not m.is_certain
+        }
+    )
+    # a correlation names parameters as the scenarios do: in each scenario that has both,
+    # the numbers written for them are correlated
+    pairs: list[tuple[str, str, float]] = []
+    for i, corr in enumerate(exp.correlations):
+        a, b, rank = corr.pair()
+        found = False
+        for plan in plans:
+            params = plan.params
+            where = {
+                name: origin
+                for name, origin, m in zip(
+                    params.names, params.origins, params.marginals, strict=True
+                )
+                if not m.is_certain
+            }
+            if a in where and b in where:
+                found = True
+                pair = (where[a], where[b], rank)
+                if pair not in pairs:
+                    pairs.append(pair)
+        if not found:
+            raise loaded.fail(
+                ["correlations", i, "between"],
+                f"no scenario of the experiment has both '{a}' and '{b}' as uncertain "
+                "numbers (`citypaths mc EXPERIMENT --list-parameters` lists them)",
+            )
+    n = draws_of(exp, len(names))
+    try:
+        unit = unit_design(
+            names, exp.draws, exp.sampler, exp.seed, pairs, exp.saltelli.calc_second_order
+        )
+    except sampling.DesignError as err:
+        entry = getattr(err, "entry", None)
+        keys = ["correlations", entry] if entry is not None else ["sampler"]
+        raise loaded.fail(keys, str(err)) from None
+    assert unit.shape == (n, len(names))
+    return Design(tuple(names), unit, n)
+
+
+def scenario_theta(plan: Plan, design: Design, draws: slice) -> np.ndarray:
+    """theta[draw, parameter] of one scenario for the draws `draws`."""
+    col = {name: j for j, name in enumerate(design.names)}
+    u = np.full((draws.stop - draws.start, len(plan.params)), 0.5)
+    for j, (origin, m) in enumerate(zip(plan.params.origins, plan.params.marginals, strict=True)):
+        if not m.is_certain:
+            u[:, j] = design.unit[draws, col[origin]]
+    return sampling.from_unit(plan.params.marginals, u)
+
+
+def compute_chunk(plan: Plan, theta: np.ndarray, rollout_engine: str) -> RunResult:
+    """One chunk of draws of one scenario: the unit of work of every executor."""
+    return run_plan(plan, theta, rollout_engine, kernel="compiled")
+
+
+def _limit_threads() -> None:
+    """A worker process computes its draws on one thread: the pool is the parallelism."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
+# -- executors ------------------------------------------------------------------------------
+Task = tuple[int, int, np.ndarray]  # (scenario index, first draw, theta)
+
+
+def _run_inline(plans, tasks: Iterator[Task], engine: str):
+    for s, start, theta in tasks:
+        yield s, start, compute_chunk(plans[s], theta, engine)
+
+
+def _run_pool(plans, tasks: Iterator[Task], engine: str, workers: int):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_limit_threads) as pool:
+        pending: dict[Any, tuple[int, int]] = {}
+        for s, start, theta in tasks:
+            pending[pool.submit(compute_chunk, plans[s], theta, engine)] = (s, start)
+            while len(pending) >= 2 * workers:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    s_, st = pending.pop(fut)
+                    yield s_, st, fut.result()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                s_, st = pending.pop(fut)
+                yield s_, st, fut.result()
+
+
+def _run_dask(plans, tasks: Iterator[Task], engine: str, client):
+    from dask.distributed import as_completed
+
+    scattered = [client.scatter(p, broadcast=True) for p in plans]
+    window = max(2, 2 * sum(client.nthreads().values()))
+    meta: dict[Any, tuple[int, int]] = {}
+    queue = as_completed()
+    for s, start, theta in tasks:
+        fut = client.submit(compute_chunk, scattered[s], theta, engine, pure=False)
+        meta[fut] = (s, start)
+        queue.add(fut)
+        while queue.count() >= window:
+            done = next(queue)
+            s_, st = meta.pop(done)
+            yield s_, st, done.result()
+    for done in queue:
+        s_, st = meta.pop(done)
+        yield s_, st, done.result()
+
+
+# -- the run --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BatchSummary:
+    output: Path
+    scenarios: tuple[str, ...]
+    n_draws: int
+    seconds: float
+    resumed_chunks: int
+
+
+def _fingerprint(loaded: LoadedExperiment, plans: list[Plan], n: int) -> dict[str, Any]:
+    exp = loaded.experiment
+    spec = {
+        "version": sim.__version__,
+        "experiment": exp.model_dump(mode="json", exclude={"title", "description", "output"}),
+        "inputs_sha256": {p.scenario_id: p.inputs_sha256 for p in plans},
+        "n_draws": n,
+    }
+    text = json.dumps(spec, sort_keys=True)
+    return {"fingerprint": hashlib.sha256(text.encode()).hexdigest(), **spec}
+
+
+def _chunk_dataset(
+    result: RunResult, plan: Plan, theta: np.ndarray, start: int, keep, attrs: dict[str, Any]
+) -> xr.Dataset:
+    from sim.store import to_dataset
+
+    ds = to_dataset(result, created=attrs["created"])
+    ds = ds.assign_coords({dims.DRAW: np.arange(start, start + theta.shape[0])})
+    ds["theta"] = (
+        (dims.DRAW, "parameter"),
+        theta,
+        {"long_name": "design matrix: the value of each parameter in each draw"},
+    )
+    ds = ds.assign_coords(
+        parameter=list(plan.params.names),
+        parameter_unit=("parameter", list(plan.params.units)),
+    )
+    if keep is not None:
+        wanted = set(keep) | set(ALWAYS_KEPT)
+        ds = ds.drop_vars([v for v in ds.data_vars if v not in wanted and "draw" in ds[v].dims])
+    ds.attrs.update({k: v for k, v in attrs.items() if k != "created"})
+    return ds
+
+
+def run_experiment(
+    loaded: LoadedExperiment,
+    *,
+    output: Path | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    resume: bool = False,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchSummary:
+    """Run an experiment into a Zarr store (docs/experiments.md)."""
+    from sim import store_zarr as zs
+
+    exp = loaded.experiment
+    updates = {k: v for k, v in (("draws", draws), ("seed", seed)) if v is not None}
+    if updates:
+        exp = exp.model_validate({**exp.model_dump(), **updates})
+        loaded = replace(loaded, experiment=exp)
+    out = Path(output) if output is not None else loaded.output
+    plans = [build_plan(s) for s in loaded.scenarios]
+    design = build_design(loaded, plans)
+    n = design.n_draws
+    chunk = min(exp.chunk, n)
+    n_chunks = math.ceil(n / chunk)
+    info = _fingerprint(loaded, plans, n)
+    keep = exp.keep
+    if keep is not None:
+        from sim.store import VARIABLES
+
+        unknown = [v for v in keep if v not in VARIABLES and v != "theta"]
+        if unknown:
+            i = keep.index(unknown[0])
+            raise loaded.fail(
+                ["keep", i],
+                f"unknown result variable '{unknown[0]}'; expected one of: "
+                + ", ".join(sorted(VARIABLES)),
+            )
+
+    done: dict[str, list[int]] = {p.scenario_id: [] for p in plans}
+    created = None
+    if out.exists():
+        record = zs.read_progress(out) if out.is_dir() else None
+        complete = out.is_dir() and zs.is_zarr_store(out) and _complete(out)
+        if resume and record is not None and not complete:
+            if record.get("fingerprint") != info["fingerprint"]:
+                raise CitypathsError(
+                    f"{out}: the store was started from other inputs or settings (scenario "
+                    "files, data, draws, seed, sampler, chunk or kept variables differ); "
+                    "resume it with the same ones, or start again with --force"
+                )
+            done = {k: list(v) for k, v in record["done"].items()}
+            created = record.get("created")
+        elif force and (complete or record is not None):
+            zs.remove_store(out)
+        elif complete:
+            raise CitypathsError(
+                f"{out}: a finished Monte Carlo store is already there; give --force to "
+                "replace it, or another -o"
+            )
+        elif record is not None:
+            raise CitypathsError(
+                f"{out}: an interrupted run's store is there; continue it with --resume, or "
+                "start again with --force"
+            )
+        else:
+            raise CitypathsError(
+                f"{out}: exists and is not a citypaths Monte Carlo store; refusing to "
+                "overwrite it (choose another -o)"
+            )
+    elif resume:
+        raise CitypathsError(f"{out}: nothing to resume (no store there)")
+    created = created or time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+    attrs = {
+        "created": created,
+        "seed": str(exp.seed),
+        "sampler": exp.sampler,
+        "n_draws": n,
+        "chunk": chunk,
+        "experiment": exp.id,
+        "experiment_file": str(loaded.path),
+    }
+    if exp.sampler == "saltelli":
+        attrs["saltelli_n"] = exp.draws
+        attrs["calc_second_order"] = int(exp.saltelli.calc_second_order)
+
+    def thetas(s: int, c: int) -> np.ndarray:
+        return scenario_theta(plans[s], design, slice(c * chunk, min((c + 1) * chunk, n)))
+
+    started = time.perf_counter()
+    if not any(done.values()):
+        # the layout of each scenario from a small first computation (one draw)
+        templates = {}
+        for s, plan in enumerate(plans):
+            theta = thetas(s, 0)[:1]
+            first = compute_chunk(plan, theta, exp.rollout)
+            one = _chunk_dataset(first, plan, theta, 0, keep, attrs)
+            templates[plan.scenario_id] = zs.template(one, n, chunk)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        zs.init_store(
+            out,
+            templates,
+            {
+                "scenarios": [p.scenario_id for p in plans],
+                **attrs,
+                "citypaths_version": sim.__version__,
+            },
+            exp.float32,
+        )
+        zs.write_progress(out, {**info, "done": done, "created": created})
+
+    todo = [
+        (s, c)
+        for s, plan in enumerate(plans)
+        for c in range(n_chunks)
+        if c not in done[plan.scenario_id]
+    ]
+    resumed = sum(len(v) for v in done.values())
+    total = len(plans) * n
+
+    def tasks() -> Iterator[Task]:
+        for s, c in todo:
+            yield s, c * chunk, thetas(s, c)
+
+    if scheduler is not None or dask_local is not None:
+        from dask.distributed import Client, LocalCluster
+
+        cluster = None
+        if scheduler is not None:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(
+                n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        try:
+            client.run(_limit_threads)
+            results = _run_dask(plans, tasks(), exp.rollout, client)
+            _drain(results, plans, keep, attrs, out, done, info, created, progress, total, chunk)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    else:
+        results = (
+            _run_inline(plans, tasks(), exp.rollout)
+            if workers <= 1
+            else _run_pool(plans, tasks(), exp.rollout, workers)
+        )
+        _drain(results, plans, keep, attrs, out, done, info, created, progress, total, chunk)
+    zs.mark_complete(out)
+    return BatchSummary(
+        out,
+        tuple(p.scenario_id for p in plans),
+        n,
+        time.perf_counter() - started,
+        resumed,
+    )
+
+
+def _complete(path: Path) -> bool:
+    from sim import store_zarr as zs
+
+    try:
+        return zs.store_info(path).get(zs.COMPLETE) is True
+    except CitypathsError:
+        return False
+
+
+def _drain(results, plans, keep, attrs, out, done, info, created, progress, total, chunk):
+    from sim import store_zarr as zs
+
+    count = sum(len(v) for v in done.values()) * chunk
+    if progress is not None:
+        progress(min(count, total), total)
+    for s, start, result in results:
+        plan = plans[s]
+        theta = result_theta(result)
+        ds = _chunk_dataset(result, plan, theta, start, keep, attrs)
+        zs.write_chunk(out, plan.scenario_id, ds, start)
+        done[plan.scenario_id].append(start // chunk)
+        zs.write_progress(out, {**info, "done": done, "created": created})
+        count += theta.shape[0]
+        if progress is not None:
+            progress(min(count, total), total)
+
+
+def result_theta(result: RunResult) -> np.ndarray:
+    return result.theta
+
+
+def list_parameters(loaded: LoadedExperiment) -> str:
+    """The uncertain parameters of an experiment's scenarios, one per line."""
+    lines = []
+    for scenario in loaded.scenarios:
+        plan = build_plan(scenario)
+        lines.append(f"{plan.scenario_id}:")
+        for name, unit, m in zip(
+            plan.params.names, plan.params.units, plan.params.marginals, strict=True
+        ):
+            if not m.is_certain:
+                lo, hi = m.support
+                lines.append(f"  {name} [{unit}] {m.kind}, central {m.central:g}, {lo:g}..{hi:g}")
+    return "\n".join(lines) + "\n"
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
