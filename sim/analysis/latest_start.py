@@ -29,8 +29,9 @@ import numpy as np
 from sim import core, dims
 from sim.analysis.summary import targets_met
 from sim.model.plan import NO_PARAM, Plan
+from sim.result import RunResult
 from sim.rollout import RolloutInputs, run_rollout
-from sim.runner import RunResult, run_plan
+from sim.runner import intervention_inputs, run_plan
 from sim.store import to_dataset
 
 #: what the target check reads from a result (sim.analysis.summary.target_values)
@@ -121,8 +122,12 @@ class _Incremental:
 
     def __init__(self, plan: Plan, base: RunResult, central: np.ndarray, targets) -> None:
         self.plan, self.base, self.central, self.targets = plan, base, central, targets
-        p = plan.projects
-        self.reduction = _value(central, p.scope, 0.0) * _value(central, p.effect, 0.0)
+        # the kernel's inputs at the planned adoption: sources, shares, terms, effects
+        (_, _, self.shares, _, _, self.fraction, self.effect, _) = intervention_inputs(
+            plan, central, base.rollout.adoption
+        )
+        credits = plan.credits
+        self.credit_share = _value(central, credits.share, 1.0)
         ds = to_dataset(base)
         removals = ds["removals"].sum(dims.INTERVENTION).expand_dims({dims.INTERVENTION: ["all"]})
         small = ds[list(_TARGET_VARIABLES)].assign(removals=removals)
@@ -160,7 +165,9 @@ class _Incremental:
         base, p = self.base, self.plan.projects
         members = np.flatnonzero(p.intervention == i)
         new = self.adoption(members, starts)
-        cities = sorted(set(p.city[members].tolist()))
+        credits = self.plan.credits
+        credited = credits.city[np.isin(credits.project, members)]
+        cities = sorted(set(p.city[members].tolist()) | set(credited.tolist()))
         sub = self.small.isel({dims.CITY: cities, dims.DRAW: [0] * len(starts)})
         emissions = sub["emissions"].values.copy()  # [scenario, draw, city, sector, year]
         removals = sub["removals"].values.copy()  # [scenario, draw, city, 1, year]
@@ -169,18 +176,12 @@ class _Incremental:
             if p.is_removal[k]:
                 tonnes = _value(self.central, p.tonnes[k : k + 1], 0.0)[0]
                 delta = tonnes * (new[:, j, :] - base.rollout.adoption[0, k][None, :])
-                removals[0, :, ci, 0, :] += delta
+                for r in np.flatnonzero(credits.project == k):  # the cities it counts for
+                    cr = cities.index(int(credits.city[r]))
+                    removals[0, :, cr, 0, :] += self.credit_share[r] * delta
                 continue
             s = int(p.sector[k])
-            rest = self._without(k)  # [year] the sector's emissions without project k
-            e, _ = core.apply_interventions(
-                np.broadcast_to(rest, (len(starts), 1, 1, len(rest))).copy(),
-                np.zeros(1, np.int64),
-                np.zeros(1, np.int64),
-                np.full((len(starts), 1), self.reduction[k]),
-                new[:, j : j + 1, :],
-            )
-            emissions[0, :, ci, s, :] = e[:, 0, 0, :]
+            emissions[0, :, ci, s, :] = self._sector(k, new[:, j, :])
         sub = sub.assign(
             emissions=(sub["emissions"].dims, emissions),
             removals=(sub["removals"].dims, removals),
@@ -189,24 +190,31 @@ class _Incremental:
         others = np.delete(self.city_ok, cities)
         return met & bool(others.all())
 
-    def _without(self, k: int) -> np.ndarray:
-        """The emissions of project k's city and sector with every other project of that
-        city and sector at its planned adoption and k absent [year]."""
-        p, base = self.plan.projects, self.base
+    def _sector(self, k: int, adoption_k: np.ndarray) -> np.ndarray:
+        """Emissions [candidate, year] of project k's city and sector with k's adoption set
+        to `adoption_k` [candidate, year] and every other project at its planned adoption:
+        the kernel on that sector's sources and terms alone."""
+        plan, base = self.plan, self.base
+        p, src, terms = plan.projects, plan.sources, plan.terms
         c, s = int(p.city[k]), int(p.sector[k])
-        x = self.reduction[k] * base.rollout.adoption[0, k]
-        if (x < 1.0).all():
-            return base.emissions[0, c, s] / (1.0 - x)
-        group = np.flatnonzero((p.city == c) & (p.sector == s) & ~p.is_removal)
-        group = group[group != k]
-        e, _ = core.apply_interventions(
+        n = adoption_k.shape[0]
+        ks = np.flatnonzero((src.city == c) & (src.sector == s))
+        mask = np.isin(terms.source, ks)
+        projects = np.unique(terms.project[mask])
+        adoption = np.repeat(base.rollout.adoption[:, projects, :], n, axis=0)
+        adoption[:, np.searchsorted(projects, k), :] = adoption_k
+        e, _, _ = core.apply_interventions(
             base.emissions_bau[:, c : c + 1, s : s + 1, :],
-            np.zeros(len(group), np.int64),
-            np.zeros(len(group), np.int64),
-            self.reduction[None, group],
-            base.rollout.adoption[:, group, :],
+            np.zeros(len(ks), np.int64),
+            np.zeros(len(ks), np.int64),
+            self.shares[:, ks],
+            np.searchsorted(projects, terms.project[mask]),
+            np.searchsorted(ks, terms.source[mask]),
+            self.fraction[:, mask],
+            self.effect[:, projects],
+            adoption,
         )
-        return e[0, 0, 0]
+        return e[:, 0, 0, :]
 
 
 def latest_starts(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from sim.config.baseline import BaselineData, load_data
@@ -303,17 +305,28 @@ def _check_subsectors(check: _Checker, data: BaselineData, item, codes, keys: li
 MAX_INDEX = 100.0
 
 
+def _high(value: Any) -> float:
+    """The greatest value a number takes; for an unbounded distribution its 99.9th
+    percentile, a value it really takes (as for money, docs/scenario-format.md section 14)."""
+    top = max(values_of(value))
+    if math.isfinite(top):
+        return top
+    from sim.config.distributions import to_marginal
+
+    return float(to_marginal(value).ppf(np.array([0.999]))[0])
+
+
 def _largest_index(growth: Any, base: int, horizon: int) -> tuple[float, int]:
     """The largest value a growth index reaches from the base year to the horizon (taking
     the highest of each range), and the first year it does so."""
     if growth.path is not None:
-        peak = max(growth.path.items(), key=lambda kv: max(values_of(kv[1])))
-        return max(values_of(peak[1])), peak[0]
+        peak = max(growth.path.items(), key=lambda kv: _high(kv[1]))
+        return _high(peak[1]), peak[0]
     rates = growth.rate if isinstance(growth.rate, dict) else {base + 1: growth.rate}
     index, best, when = 1.0, 1.0, base
     for year in range(base + 1, horizon + 1):
         active = [r for y, r in rates.items() if y <= year]
-        step = max(values_of(rates[max(y for y in rates if y <= year)])) if active else 0.0
+        step = _high(rates[max(y for y in rates if y <= year)]) if active else 0.0
         index *= 1.0 + step
         if index > best:
             best, when = index, year
