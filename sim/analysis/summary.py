@@ -7,7 +7,10 @@ share of draws that meet it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,7 @@ import xarray as xr
 
 from sim import dims
 from sim.core.targets import reduction_vs_reference
+from sim.errors import CitypathsError
 
 SUMMARY_YEARS = (2030, 2040, 2050)
 
@@ -183,6 +187,43 @@ def target_figures(ds: xr.Dataset, code: str, target: str) -> TargetValues:
     return TargetValues(reference, gross, removals, counted, cap)
 
 
+@dataclass(frozen=True)
+class TargetSeries:
+    """One city's emissions on a target's basis in every year of the projection, as if the
+    target were due in that year (the same sectors, basis and cap on removals)."""
+
+    reference: float  # t CO2e/yr, emissions of the reference year on the target's sectors
+    allowed: float  # t CO2e/yr, the most the target allows: (1 - threshold) x reference
+    years: np.ndarray  # [year]
+    value: np.ndarray  # [draw, year] t CO2e/yr, gross minus the removals counted
+
+
+def target_series(ds: xr.Dataset, code: str, target: str) -> TargetSeries:
+    """`target_figures` for every year of a single-scenario result: on the net basis the
+    removals of each year count up to `max_removals` x the reference (docs/model.md
+    section 3)."""
+    tsel = {dims.TARGET: target}
+    sectors = str(ds["target_sectors"].sel(tsel).item()).split(",")
+    reference = _reference(ds, code, sectors, int(ds["target_reference_year"].sel(tsel)))
+    where = {dims.CITY: code}
+    gross = _total(ds, "emissions", sectors).sel(where).transpose(dims.DRAW, dims.YEAR).values
+    removals = ds["removals"].sum(dims.INTERVENTION).sel(where)
+    removals = np.broadcast_to(removals.transpose(dims.DRAW, dims.YEAR).values, gross.shape)
+    counted = np.zeros_like(gross)
+    if str(ds["target_basis"].sel(tsel).item()) == "net":
+        share = (
+            float(ds["target_max_removals"].sel(tsel)) if "target_max_removals" in ds else np.nan
+        )
+        counted = removals if np.isnan(share) else np.minimum(removals, share * reference)
+    threshold = float(ds["target_threshold"].sel(tsel))
+    return TargetSeries(
+        reference=reference,
+        allowed=(1.0 - threshold) * reference,
+        years=ds[dims.YEAR].values,
+        value=gross - counted,
+    )
+
+
 def target_values(ds: xr.Dataset, code: str, target: str) -> tuple[float, np.ndarray]:
     """(emissions of the reference year, emissions in the target year per draw on the
     target's basis) for one city and target of a single-scenario result, t CO2e/yr."""
@@ -205,12 +246,29 @@ def targets_met(ds: xr.Dataset, only: list[str] | None = None) -> np.ndarray:
     return met
 
 
-def summarize(ds: xr.Dataset) -> list[CitySummary]:
-    """One summary per city of a single-scenario result."""
+def check_years(ds: xr.Dataset, years: Sequence[int]) -> None:
+    """A clear error for a year outside the projection (`--year`)."""
+    have = ds[dims.YEAR].values
+    wrong = [y for y in years if y not in have]
+    if wrong:
+        raise CitypathsError(
+            f"--year {','.join(map(str, wrong))}: not in the projection "
+            f"({int(have[0])}-{int(have[-1])})"
+        )
+
+
+def summarize(ds: xr.Dataset, years: Sequence[int] | None = None) -> list[CitySummary]:
+    """One summary per city of a single-scenario result, in `years` (default: the base year
+    and 2030, 2040, 2050 where projected)."""
     if dims.SCENARIO in ds.dims:
         ds = ds.isel({dims.SCENARIO: 0})
-    years = ds[dims.YEAR].values
-    shown = tuple(int(y) for y in (years[0], *SUMMARY_YEARS) if years[0] <= y <= years[-1])
+    all_years = ds[dims.YEAR].values
+    if years is None:
+        first, last = all_years[0], all_years[-1]
+        shown = tuple(int(y) for y in (first, *SUMMARY_YEARS) if first <= y <= last)
+    else:
+        check_years(ds, years)
+        shown = tuple(int(y) for y in years)
     shown = tuple(dict.fromkeys(shown))
     gross = ds["emissions"].sum(dims.SECTOR)
     removals = ds["removals"].sum(dims.INTERVENTION)
@@ -290,28 +348,106 @@ def _kt(value: float) -> str:
     return f"{value / 1000:,.1f}"
 
 
-def format_summary(ds: xr.Dataset) -> str:
-    """The summary as text: one block per city, emissions in kt CO2e per year."""
-    summaries = summarize(ds)
+def pick_cities(ds: xr.Dataset, refs: Sequence[str] | None) -> list[str] | None:
+    """Kommun codes of the cities named (code or name; `all`: every city), None if none."""
+    if not refs:
+        return None
+    if any(r.lower() == "all" for r in refs):
+        return [str(c) for c in ds[dims.CITY].values]
+    from sim.config.baseline import fold
+
+    codes = [str(c) for c in ds[dims.CITY].values]
+    names = [str(n) for n in ds["city_name"].values]
+    out = []
+    for ref in refs:
+        found = [c for c, n in zip(codes, names, strict=True) if ref == c or fold(ref) == fold(n)]
+        if not found:
+            raise CitypathsError(
+                f"--city {ref}: not a city of this result; it has: "
+                + ", ".join(f"{n} ({c})" for c, n in zip(codes, names, strict=True))
+            )
+        out += found
+    return list(dict.fromkeys(out))
+
+
+def _header(ds: xr.Dataset) -> list[str]:
     scenario = str(ds[dims.SCENARIO].values[0]) if dims.SCENARIO in ds.dims else ""
     n_draw = ds.sizes.get(dims.DRAW, 1)
-    lines = [f"Scenario {scenario}: {ds.attrs.get('title', '')}"]
-    what = "Gross territorial emissions, kt CO2e per year"
+    n_sectors = ds.sizes.get(dims.SECTOR, 0)
+    what = (
+        f"Territorial emissions, kt CO2e per year: gross over the scenario's {n_sectors} "
+        "sectors unless a row says otherwise"
+    )
     if n_draw > 1:
         what += f" (median of {n_draw} draws)"
-    lines += [what, ""]
-    label_width = 22
+    return [f"Scenario {scenario}: {ds.attrs.get('title', '')}", what, ""]
+
+
+def _targets_cell(s: CitySummary, n_draw: int) -> str:
+    if not s.targets:
+        return "-"
+    if n_draw > 1:
+        return ", ".join(f"{100 * t.p_met:.0f} %" for t in s.targets)
+    return f"{sum(t.p_met >= 1.0 for t in s.targets)} of {len(s.targets)}"
+
+
+def format_city_table(ds: xr.Dataset, summaries: list[CitySummary]) -> str:
+    """One line per city: the scenario's gross emissions in the years shown, its targets
+    and the NPV of its measures."""
+    n_draw = ds.sizes.get(dims.DRAW, 1)
+    years = summaries[0].years
+    width = max(len(f"{s.name} ({s.code})") for s in summaries) + 2
+    targets = "chance of each target" if n_draw > 1 else "targets met"
+    lines = [
+        "city".ljust(width)
+        + "".join(f"{y:>10}" for y in years)
+        + f"  {targets:<22}{'NPV of the measures':>20}{'delayed':>9}",
+    ]
+    for s in summaries:
+        npv = "-" if s.npv is None else _money(s.npv, s.currency)
+        lines.append(
+            f"{s.name} ({s.code})".ljust(width)
+            + "".join(f"{_kt(v):>10}" for v in s.scenario)
+            + f"  {_targets_cell(s, n_draw):<22}{npv:>20}{len(s.delays) or '-':>9}"
+        )
+    ids = ", ".join(str(t) for t in ds[dims.TARGET].values)
+    lines += [
+        "",
+        "Each line: the scenario's gross emissions (all its sectors)"
+        + (f"; targets: {ids}" if ids else "")
+        + f"; delayed: measures completed more than {DELAY_SHOWN:g} year late.",
+        "One city in detail: citypaths show RESULT --city NAME (or --city all).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def format_summary(
+    ds: xr.Dataset,
+    cities: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+) -> str:
+    """The summary as text, emissions in kt CO2e per year: a result of one city, or the
+    `cities` (kommun codes) asked for, in detail; several cities one line each."""
+    summaries = summarize(ds, years)
+    n_draw = ds.sizes.get(dims.DRAW, 1)
+    lines = _header(ds)
+    if cities is None and len(summaries) > 1:
+        return "\n".join(lines) + "\n" + format_city_table(ds, summaries)
+    if cities is not None:
+        summaries = [s for s in summaries if s.code in cities]
+    label_width = 27
     for s in summaries:
         header = f"{s.name} ({s.code})".ljust(label_width) + "".join(f"{y:>10}" for y in s.years)
         lines.append(header)
-        rows = [("business as usual", s.bau), ("scenario", s.scenario)]
+        rows = [("business as usual, gross", s.bau), ("scenario, gross", s.scenario)]
         if any(r > 0 for r in s.removals):
             rows.append(("removals", tuple(-r if r else 0.0 for r in s.removals)))
-            rows.append(("net", tuple(g - r for g, r in zip(s.scenario, s.removals, strict=True))))
+            net = tuple(g - r for g, r in zip(s.scenario, s.removals, strict=True))
+            rows.append(("net (gross - removals)", net))
         for label, values in rows:
             lines.append(f"  {label}".ljust(label_width) + "".join(f"{_kt(v):>10}" for v in values))
         if s.reference_year is not None:
-            label = f"  change vs {s.reference_year}"
+            label = f"  change vs {s.reference_year}, gross"
             if s.partial_sectors:
                 label += "*"
             lines.append(label.ljust(label_width) + "".join(f"{-100 * c:>9.1f}%" for c in s.change))
@@ -402,3 +538,131 @@ def _target_lines(t: TargetOutcome, n_draw: int) -> list[str]:
 
 def _years(value: float) -> str:
     return "forever" if not np.isfinite(value) else f"{value:.1f} yr"
+
+
+def _num(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def summary_records(ds: xr.Dataset, summaries: list[CitySummary]) -> list[dict]:
+    """The summary as long records: city, city_name, figure, year, target, value, unit."""
+    cur = str(ds.attrs.get("currency", "SEK"))
+    out = []
+
+    def add(s: CitySummary, figure: str, value, unit: str, year=None, target=None) -> None:
+        out.append(
+            {
+                "city": s.code,
+                "city_name": s.name,
+                "figure": figure,
+                "year": year,
+                "target": target,
+                "value": _num(float(value)) if value is not None else None,
+                "unit": unit,
+            }
+        )
+
+    for s in summaries:
+        for k, y in enumerate(s.years):
+            add(s, "emissions_bau_gross", s.bau[k], "t CO2e/yr", y)
+            add(s, "emissions_gross", s.scenario[k], "t CO2e/yr", y)
+            add(s, "removals", s.removals[k], "t CO2e/yr", y)
+            add(s, "emissions_net", s.scenario[k] - s.removals[k], "t CO2e/yr", y)
+        for t in s.targets:
+            add(s, "target_reference", t.reference, "t CO2e/yr", t.reference_year, t.id)
+            add(s, "target_allowed", t.allowed, "t CO2e/yr", t.year, t.id)
+            add(s, f"target_value_{t.basis}", t.value, "t CO2e/yr", t.year, t.id)
+            add(s, "target_gross", t.gross, "t CO2e/yr", t.year, t.id)
+            add(s, "target_removals_counted", t.counted, "t CO2e/yr", t.year, t.id)
+            add(s, "target_p_met", t.p_met, "1", t.year, t.id)
+        if s.npv is not None:
+            add(s, "npv_cost", s.npv, cur)
+        add(s, "levelised_cost", s.levelised, f"{cur}/t CO2e")
+    return out
+
+
+def summary_json(summaries: list[CitySummary]) -> str:
+    """Every city's summary as JSON (t CO2e/yr, fractions, currency)."""
+
+    def clean(v):
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        return _num(v)
+
+    return json.dumps([clean(asdict(s)) for s in summaries], ensure_ascii=False, indent=1)
+
+
+def format_measures(ds: xr.Dataset, cities: Sequence[str], years: Sequence[int]) -> str:
+    """Per city, one line per measure: what it cuts (or removes) in the years shown, kt CO2e
+    per year; its NPV; its levelised cost (medians over draws)."""
+    from sim.analysis.compare import measure_records
+
+    one = ds.isel({dims.SCENARIO: 0}) if dims.SCENARIO in ds.dims else ds
+    cur = str(ds.attrs.get("currency", "SEK"))
+    titles = dict(
+        zip(
+            (str(v) for v in one[dims.INTERVENTION].values),
+            (str(v) for v in one["intervention_title"].values),
+            strict=True,
+        )
+    )
+    lines = []
+    for code in cities:
+        recs = measure_records("", one, code, years)
+        ivs = list(dict.fromkeys(r["intervention"] for r in recs))
+        name = str(one["city_name"].sel({dims.CITY: code}).item())
+        head = f"{name} ({code}): measures"
+        width = max([len(titles[i]) + 4 for i in ivs] + [len(head) + 2])
+        lines.append(
+            head.ljust(width)
+            + "".join(f"{y:>9}" for y in years)
+            + f"{'NPV':>16}{cur + '/t CO2e':>14}"
+        )
+        for iv in ivs:
+            mine = {(r["metric"], r["year"]): r["median"] for r in recs if r["intervention"] == iv}
+            cuts = "".join(f"{_kt(mine[('measure_abatement', y)]):>9}" for y in years)
+            npv = mine[("measure_npv_cost", None)]
+            lc = mine[("measure_levelised_cost", None)]
+            lc_text = "-" if not math.isfinite(lc) else f"{lc:,.0f}"
+            lines.append(
+                f"  {titles[iv]}".ljust(width) + cuts + f"{_money(npv, cur):>16}{lc_text:>14}"
+            )
+        lines.append("")
+    lines.append(
+        "Cut: t CO2e per year the measure cuts (or removes), in kt; NPV discounted to the base "
+        "year; per tonne: present value of costs over present value of tonnes."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def show_text(ds: xr.Dataset, args) -> str:
+    """What `citypaths show` prints for its options (city, year, format, measures)."""
+    from sim.analysis.compare import parse_years
+
+    years = parse_years(args.year, "--year")
+    cities = pick_cities(ds, args.city)
+    if args.format == "table":
+        text = format_summary(ds, cities, years)
+        if args.measures:
+            chosen = cities or [str(c) for c in ds[dims.CITY].values]
+            shown = summarize(ds, years)[0].years
+            text += "\n" + format_measures(ds, chosen, shown)
+        return text
+    summaries = summarize(ds, years)
+    if cities is not None:
+        summaries = [s for s in summaries if s.code in cities]
+    if args.format == "json":
+        return summary_json(summaries) + "\n"
+    import csv
+    import io
+
+    rows = summary_records(ds, summaries)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+    return buf.getvalue()

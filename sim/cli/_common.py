@@ -16,10 +16,27 @@ DATA_HELP = "baseline data folder (default: the data the scenario names, else th
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is a CitypathsError (exit 2, one message)."""
+    """argparse, but a usage error is a CitypathsError (exit 2, one message) followed by
+    the usage line of the command it concerns."""
 
     def error(self, message: str):  # type: ignore[override]
         raise CitypathsError(f"{message}\n{self.format_usage().strip()}")
+
+    def add_subparsers(self, **kwargs):
+        if kwargs.get("parser_class", Parser) is Parser:
+            kwargs["parser_class"] = CommandParser
+        return super().add_subparsers(**kwargs)
+
+
+class CommandParser(Parser):
+    """The parser of one command: an option it does not know is its own error (with its
+    usage line: `citypaths run --foo` shows run's usage), not the top-level parser's."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -58,12 +58,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from sim.analysis.summary import format_summary
+    from sim.analysis.summary import show_text
     from sim.store import read_results
 
     results = _quietly(read_results, args.result)
     try:
-        text = "\n".join(format_summary(ds) for ds in results)
+        text = "\n".join(show_text(ds, args) for ds in results)
     except (KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
         # the file opened and says it is a result, but its contents do not fit together
         raise CitypathsError(
@@ -119,7 +119,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "show",
         help="print the summary of a saved result",
-        description="Print the per-city summary of a result file written by `citypaths run`.",
+        description="Print the per-city summary of a result file written by `citypaths run`: "
+        "one city in detail, several cities one line each (--city for the detail).",
     )
     p.add_argument("result", metavar="OUT.nc", help="result file")
+    p.add_argument(
+        "--city",
+        action="append",
+        metavar="C",
+        help="this city in detail (kommun code or name; repeat, or `all`; default: the only "
+        "city in detail, several cities one line each)",
+    )
+    p.add_argument(
+        "--year", metavar="Y,Y", help="years shown (default: base year, 2030, 2040, 2050)"
+    )
+    p.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="how to print"
+    )
+    p.add_argument(
+        "--measures",
+        action="store_true",
+        help="add a table per city of each measure: cut in the years shown, NPV, cost per tonne",
+    )
     p.set_defaults(func=_show)

@@ -6,7 +6,11 @@
 - `wedge_chart`: how much each intervention cuts (abatement wedges between the scenario and
   business as usual) and the removals below zero;
 - `gantt_chart`: the rollout: planned and actual build of each intervention, and what it
-  waited for (interventions it comes after, a budget, a capacity).
+  waited for (interventions it comes after, a budget, a capacity);
+- `mac_chart`: the marginal abatement cost curve (levelised cost per tonne against the
+  present value of the tonnes, so a bar's area is the measure's NPV);
+- `probability_chart`: the chance of meeting each target if it were due in each year;
+- `tornado_chart`: which uncertain numbers move an outcome most (Monte Carlo results).
 
 Figures are built with matplotlib's object interface (`Figure`, no pyplot), so nothing is
 shown on a screen and no global state is touched; saving uses the Agg renderer (PNG) or the
@@ -29,7 +33,7 @@ from sim.atomic import replacing
 from sim.core.benchmarks import CARBON_LAW_RATE, carbon_law_path, observed_total
 from sim.errors import CitypathsError
 
-KINDS = ("fan", "wedges", "gantt")
+KINDS = ("fan", "wedges", "gantt", "mac", "probability", "tornado")
 FORMATS = {".png": "png", ".svg": "svg"}
 KT = 1000.0  # t per kt
 SIZE = (11.0, 6.5)  # inches
@@ -100,10 +104,14 @@ def _city_name(ds: xr.Dataset, code: str) -> str:
     return str(ds["city_name"].sel({dims.CITY: code}).item())
 
 
-def _caption(ds: xr.Dataset) -> str:
+def _mean(da: xr.DataArray) -> xr.DataArray:
+    return da.mean(dims.DRAW) if dims.DRAW in da.dims else da
+
+
+def _caption(ds: xr.Dataset, statistic: str = "median") -> str:
     """Which scenario and run the chart shows."""
     n_draw = ds.sizes.get(dims.DRAW, 1)
-    draws = f"median of {n_draw} draws" if n_draw > 1 else "central values"
+    draws = f"{statistic} of {n_draw} draws" if n_draw > 1 else "central values"
     scenario = ds[dims.SCENARIO].item() if dims.SCENARIO in ds.coords else ""
     return (
         f"Scenario {scenario}: {ds.attrs.get('title', '')} ({draws}). "
@@ -210,15 +218,18 @@ def fan_chart(
 
 def wedge_chart(ds: xr.Dataset, city: str) -> Figure:
     """Abatement of each intervention stacked between the scenario and business as usual,
-    removals below zero; kt CO2e/yr. The largest MAX_WEDGES interventions (by abatement
-    summed over the years) are drawn on their own, the others as "other measures"."""
+    removals below zero; kt CO2e/yr; over several draws the means (which add up). The
+    largest MAX_WEDGES interventions (by abatement summed over the years) are drawn on their
+    own, the others as "other measures"."""
     ds = one_scenario(ds)
     sel = {dims.CITY: city}
     years = ds[dims.YEAR].values
-    scen = _median(ds["emissions"].sel(sel).sum(dims.SECTOR)).values / KT
-    bau = _median(ds["emissions_bau"].sel(sel).sum(dims.SECTOR)).values / KT
-    abatement = _median(ds["abatement"].sel(sel)).values / KT  # [intervention, year]
-    removals = _median(ds["removals"].sel(sel)).values / KT
+    # means over draws, not medians: means add up, so the wedges fill exactly the space
+    # between the scenario and business as usual (medians of the parts would not)
+    scen = _mean(ds["emissions"].sel(sel).sum(dims.SECTOR)).values / KT
+    bau = _mean(ds["emissions_bau"].sel(sel).sum(dims.SECTOR)).values / KT
+    abatement = _mean(ds["abatement"].sel(sel)).values / KT  # [intervention, year]
+    removals = _mean(ds["removals"].sel(sel)).values / KT
     titles = [str(t) for t in ds["intervention_title"].values]
     kinds = ds["intervention_kind"].values
 
@@ -282,7 +293,7 @@ def wedge_chart(ds: xr.Dataset, city: str) -> Figure:
         loc="center left",
         bbox_to_anchor=(1.01, 0.5),
     )
-    fig.supxlabel(_caption(ds), fontsize=9, color="#555555", x=0.01, ha="left")
+    fig.supxlabel(_caption(ds, "mean"), fontsize=9, color="#555555", x=0.01, ha="left")
     _style(fig)
     return fig
 
@@ -360,7 +371,222 @@ def gantt_chart(ds: xr.Dataset, city: str) -> Figure:
     return fig
 
 
-CHARTS = {"fan": fan_chart, "wedges": wedge_chart, "gantt": gantt_chart}
+def _spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(median, 5th, 95th percentile) over the first axis, ignoring NaN."""
+    from sim.analysis.compare import spread
+
+    rows = [spread(values[:, i]) for i in range(values.shape[1])]
+    return tuple(np.array([getattr(r, k) for r in rows]) for k in ("median", "p05", "p95"))
+
+
+def mac_chart(ds: xr.Dataset, city: str) -> Figure:
+    """Marginal abatement cost curve of one city: one bar per measure (removals included),
+    cheapest first; its height is the levelised cost (currency per t CO2e, median over draws,
+    with the 5-95 % range as a line), its width the present value of the tonnes it cuts or
+    removes (kt CO2e, discounted at the scenario's rate, median), so that a bar's area is
+    the NPV of its cost. Measures that cut nothing within the horizon are left out."""
+    ds = one_scenario(ds)
+    sel = {dims.CITY: city}
+    currency = str(ds.attrs.get("currency", "SEK"))
+
+    def draws(name: str) -> np.ndarray:
+        da = ds[name].sel(sel)
+        return da.transpose(dims.DRAW, ...).values if dims.DRAW in da.dims else da.values[None]
+
+    cost, cost_lo, cost_hi = _spread(draws("levelised_cost"))
+    width, _, _ = _spread(draws("pv_tonnes"))
+    titles = [str(t) for t in ds["intervention_title"].values]
+    kinds = ds["intervention_kind"].values
+    keep = [i for i in range(len(titles)) if np.isfinite(cost[i]) and width[i] > 0]
+    if not keep:
+        raise CitypathsError(f"{_city_name(ds, city)}: no measure cuts or removes any tonnes")
+    keep.sort(key=lambda i: cost[i])
+    n_draw = ds.sizes.get(dims.DRAW, 1)
+    fig = Figure(figsize=(13.0, 7.0), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    from matplotlib import colormaps
+
+    palette = [colormaps["tab20"](k) for k in (0, 4, 2, 8, 6, 10, 16, 18, 1, 5, 3, 9, 7, 11, 17)]
+    total = float(np.sum(width[keep])) / KT
+    left = 0.0
+    handles = []
+    for k, i in enumerate(keep):
+        w = width[i] / KT
+        color = COLORS["removals"] if kinds[i] == "removal" else palette[k % len(palette)]
+        ax.bar(left, cost[i], width=w, align="edge", color=color, edgecolor="white", lw=0.8)
+        if n_draw > 1 and cost_hi[i] > cost_lo[i]:
+            ax.plot([left + w / 2] * 2, [cost_lo[i], cost_hi[i]], color="#333333", lw=1.3)
+        if w > 0.012 * total:  # narrower bars are named in the legend only
+            below = cost[i] < 0
+            top = cost_hi[i] if n_draw > 1 else cost[i]
+            bottom = cost_lo[i] if n_draw > 1 else cost[i]
+            ax.text(
+                left + w / 2,
+                min(bottom, 0.0) if below else max(top, 0.0),
+                f"{k + 1}",
+                ha="center",
+                va="top" if below else "bottom",
+                fontsize=10,
+            )
+        handles.append(
+            Patch(color=color, label=f"{k + 1}  {titles[i]}: {cost[i]:,.0f} {currency}/t")
+        )
+        left += w
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.set_xlim(0, left * 1.02)
+    ax.set_xlabel(
+        "cumulative abatement, kt CO2e (present value of the tonnes cut or removed, "
+        f"discounted at {100 * float(ds.attrs.get('discount_rate', 0.0)):.1f} %/yr)",
+        fontsize=11,
+    )
+    ax.set_ylabel(f"levelised cost, {currency} per t CO2e", fontsize=12)
+    ranges = " Lines: 5-95 % of the draws." if n_draw > 1 else ""
+    ax.set_title(
+        f"{_city_name(ds, city)}: cost of each measure per tonne, cheapest first",
+        fontsize=15,
+        loc="left",
+    )
+    fig.legend(
+        handles=handles,
+        fontsize=9,
+        frameon=False,
+        loc="outside right upper",
+        title=f"Bar area = NPV of the measure's cost.{ranges}",
+        title_fontsize=9,
+    )
+    fig.supxlabel(_caption(ds), fontsize=9, color="#555555", x=0.01, ha="left")
+    _style(fig)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=10))  # kt, not years
+    return fig
+
+
+def target_probability(ds: xr.Dataset, city: str, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """(years, share of draws [year]) in which the city's emissions on the target's basis
+    (its sectors; removals up to its cap on a net target) are at most the level it allows:
+    the chance of meeting the target if it were due in that year."""
+    from sim.analysis.summary import target_series
+
+    series = target_series(one_scenario(ds), city, target)
+    return series.years, (series.value <= series.allowed).mean(axis=0)
+
+
+def probability_chart(ds: xr.Dataset, city: str) -> Figure:
+    """The chance of meeting each target, by year (as if it were due that year), with the
+    target's own year marked."""
+    ds = one_scenario(ds)
+    targets = [str(t) for t in ds[dims.TARGET].values]
+    if not targets:
+        raise CitypathsError("the result has no targets: no probability to draw")
+    n_draw = ds.sizes.get(dims.DRAW, 1)
+    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    palette = [COLORS["target"], "#1f78b4", "#e66101", "#1a9850", "#b2182b"]
+    for k, t in enumerate(targets):
+        tsel = {dims.TARGET: t}
+        years, p = target_probability(ds, city, t)
+        color = palette[k % len(palette)]
+        basis = str(ds["target_basis"].sel(tsel).item())
+        cap = float(ds["target_max_removals"].sel(tsel)) if "target_max_removals" in ds else np.nan
+        what = basis if basis == "gross" or np.isnan(cap) else f"net, removals up to {cap:.0%}"
+        title = str(ds["target_title"].sel(tsel).item()) or t
+        rule = (
+            f"-{100 * float(ds['target_threshold'].sel(tsel)):.0f} % vs "
+            f"{int(ds['target_reference_year'].sel(tsel))}"
+        )
+        label = f"{title} [{what}]" if title != t else f"{t}: {rule} ({what})"
+        ax.step(years, 100 * p, where="mid", color=color, lw=2.4, label=label)
+        year = int(ds["target_year"].sel(tsel))
+        if year in years:
+            at = 100 * float(p[list(years).index(year)])
+            ax.plot([year], [at], "o", ms=9, color=color)
+            ax.annotate(
+                f"{at:.0f} % in {year}",
+                (year, at),
+                xytext=(8, 8 if at < 90 else -16),
+                textcoords="offset points",
+                fontsize=11,
+                color=color,
+            )
+    ax.set_ylim(-3, 103)
+    ax.set_xlim(float(ds[dims.YEAR].values[0]), float(ds[dims.YEAR].values[-1]))
+    ax.set_ylabel("chance of meeting the target's level, %", fontsize=12)
+    note = f"share of {n_draw} draws" if n_draw > 1 else "one draw (central values): 0 or 100 %"
+    ax.set_title(
+        f"{_city_name(ds, city)}: would the target be met if it were due that year? ({note})",
+        fontsize=14,
+        loc="left",
+    )
+    ax.legend(fontsize=10, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.07))
+    fig.supxlabel(_caption(ds), fontsize=9, color="#555555", x=0.01, ha="left")
+    _style(fig)
+    return fig
+
+
+TORNADO_BARS = 12
+
+
+def tornado_chart(
+    ds: xr.Dataset,
+    city: str,
+    outcome: str = "cumulative",
+    period: tuple[int, int] | None = None,
+    year: int | None = None,
+    target: str | None = None,
+) -> Figure:
+    """Which uncertain numbers move an outcome most: for each parameter, the outcome's mean
+    over the draws where the parameter is in its lowest fifth and where it is in its highest
+    fifth (`sim.analysis.sensitivity.swings`), widest on top, around the median outcome."""
+    from sim.analysis.sensitivity import outcome_values, result_theta, swings
+
+    ds = one_scenario(ds)
+    theta, names = result_theta(ds)
+    y, what = outcome_values(ds, city, outcome, period, year, target)
+    bars = swings(theta, y, names)[:TORNADO_BARS]
+    if not bars:
+        raise CitypathsError("no parameter varies between the draws: no tornado to draw")
+    scale, unit = (KT, "kt") if outcome != "npv" else (1e6, "M")
+    centre = float(np.mean(y)) / scale  # the swings are conditional means around it
+    fig = Figure(figsize=(13.0, max(4.5, 0.5 * len(bars) + 2.5)), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    for row, s in enumerate(bars):
+        lo, hi = s.low / scale, s.high / scale
+        ax.barh(row, lo - centre, left=centre, color="#1f78b4", height=0.6)
+        ax.barh(row, hi - centre, left=centre, color="#e66101", height=0.6)
+    ax.axvline(centre, color="#333333", lw=1)
+    ax.set_yticks(range(len(bars)), [s.parameter for s in bars], fontsize=10)
+    ax.set_ylim(len(bars) - 0.4, -0.6)
+    what_unit = what.rsplit(", ", 1)
+    ax.set_xlabel(f"{what_unit[0]}, {unit} {what_unit[-1].split(' ', 1)[-1]}".strip(), fontsize=11)
+    ax.set_title(f"{_city_name(ds, city)}: what moves {what_unit[0]} most", fontsize=15, loc="left")
+    ax.legend(
+        handles=[
+            Patch(color="#1f78b4", label="parameter in its lowest fifth of draws"),
+            Patch(color="#e66101", label="parameter in its highest fifth of draws"),
+        ],
+        fontsize=10,
+        frameon=False,
+        ncols=2,
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.09),
+        title=f"bars: mean outcome over those draws; line: mean of all draws ({centre:,.1f})",
+        title_fontsize=10,
+    )
+    fig.supxlabel(_caption(ds), fontsize=9, color="#555555", x=0.01, ha="left")
+    _style(fig)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8))
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+CHARTS = {
+    "fan": fan_chart,
+    "wedges": wedge_chart,
+    "gantt": gantt_chart,
+    "mac": mac_chart,
+    "probability": probability_chart,
+    "tornado": tornado_chart,
+}
 
 
 def figure_format(path: str | Path) -> str:
