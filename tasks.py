@@ -1,6 +1,6 @@
 """Developer tasks for citypaths, needing nothing but Python 3.11+.
 
-    python3 tasks.py demo    run the default scenario comparison on the shipped data
+    python3 tasks.py demo    the Umeå and Malmö Monte Carlo comparison and its report
     python3 tasks.py test    lint and run the test suite
     python3 tasks.py bench   run the benchmarks (not part of the tests)
     python3 tasks.py cities-doc  regenerate docs/cities.md from the shipped scenarios
@@ -25,9 +25,11 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".citypaths-installed"
 
 DEMO = [
-    # --force: the demo may be run again; it replaces only its own earlier results
-    ["citypaths", "run", "scenarios/malmo/contract.yaml", "-o", "out/malmo-contract.nc", "--force"],
-    ["citypaths", "run", "scenarios/umea/contract.yaml", "-o", "out/umea-contract.nc", "--force"],
+    # Umeå and Malmö, bau / contract / accelerated, 2,000 Monte Carlo draws each; --force:
+    # the demo may be run again, and it replaces only its own earlier outputs
+    ["citypaths", "mc", "experiments/umea-malmo.yaml", "--force"],
+    ["citypaths", "compare", "out/umea-malmo.zarr"],
+    ["citypaths", "report", "out/umea-malmo.zarr", "-o", "out/umea-malmo.html", "--force"],
 ]
 
 

@@ -109,6 +109,39 @@ def _is_html(path: Path) -> bool:
     return b'name="generator" content="citypaths' in _head(path)
 
 
+def _is_iamc(path: Path) -> bool:
+    """An IAMC table from `citypaths export`: the IAMC header, then rows whose model is
+    citypaths."""
+    lines = _head(path, 4096).split(b"\n")
+    return (
+        len(lines) > 1
+        and lines[0].strip() == b"model,scenario,region,variable,unit,year,value"
+        and lines[1].startswith(b"citypaths ")
+    )
+
+
+def _is_tidy_csv(path: Path) -> bool:
+    """A tidy table from `citypaths export --format csv` (its own header)."""
+    return _head(path, 256).startswith(b"variable,unit,scenario,draw,city,")
+
+
+def _is_xlsx(path: Path) -> bool:
+    """An Excel workbook whose document properties name citypaths as its creator."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            return b"<dc:creator>citypaths" in book.read("docProps/core.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
+def _is_svg(path: Path) -> bool:
+    """An SVG chart from `citypaths plot` (its metadata names citypaths)."""
+    head = _head(path, 1 << 16)
+    return b"<svg" in head and b"citypaths" in head
+
+
 #: kind -> how to recognise an existing output of that kind (True: ours, may be replaced
 #: with --force). Commands that write a new kind register it with `register_kind`.
 KINDS: dict[str, Callable[[Path], bool]] = {
@@ -118,6 +151,10 @@ KINDS: dict[str, Callable[[Path], bool]] = {
     "csv": _is_csv,
     "png": _is_png,
     "html": _is_html,
+    "iamc": _is_iamc,
+    "tidy-csv": _is_tidy_csv,
+    "xlsx": _is_xlsx,
+    "svg": _is_svg,
 }
 #: kinds whose output is a folder rather than a file
 FOLDER_KINDS = {"zarr"}

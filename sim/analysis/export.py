@@ -41,15 +41,17 @@ SECTOR_NAMES = {
 }
 
 
+#: the output kind (sim.atomic.KINDS) of each export format
+OUTPUT_KINDS = {"iamc": "iamc", "csv": "tidy-csv", "xlsx": "xlsx"}
+
+
 def guard_output(path: str | Path, kind: str, force: bool) -> Path:
-    """Refuse to replace an existing file unless `force` (the caller then writes it
-    atomically); refuse a folder always. Returns the path."""
-    path = Path(path)
-    if path.is_dir():
-        raise CitypathsError(f"{path}: is a folder; expected a file name for the {kind}")
-    if path.exists() and not force:
-        raise CitypathsError(f"{path}: already exists; pass --force to replace it with the {kind}")
-    return path
+    """The check every output gets (sim.atomic.guard_output): refuse folders, devices,
+    links and anyone else's files always, and an earlier output of this kind unless
+    `force`. `kind` is an export format, a chart format (png, svg) or html."""
+    from sim.atomic import guard_output as guard
+
+    return guard(path, OUTPUT_KINDS.get(kind, kind), force)
 
 
 def sector_name(sector_id: str, fallback: str = "") -> str:
@@ -213,8 +215,7 @@ def write_export(ds: xr.Dataset, path: str | Path, fmt: str, force: bool = False
     replaced only with `force`."""
     if fmt not in FORMATS:
         raise CitypathsError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    kinds = {"iamc": "IAMC table", "csv": "tidy CSV", "xlsx": "Excel workbook"}
-    path = guard_output(path, kinds[fmt], force)
+    path = guard_output(path, fmt, force)
     if fmt == "iamc":
         table = iamc_frame(ds)
         with replacing(path) as tmp:
@@ -226,6 +227,7 @@ def write_export(ds: xr.Dataset, path: str | Path, fmt: str, force: bool = False
     else:
         wide = _wide(iamc_frame(ds))
         with replacing(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            xl.book.properties.creator = "citypaths"  # how a later export recognises it
             wide.to_excel(xl, sheet_name="data", index=False)
             _meta(ds).to_excel(xl, sheet_name="meta", index=False)
     return path

@@ -42,6 +42,9 @@ class TargetOutcome:
     p_met_gross: float = 0.0  # share of draws whose gross emissions alone meet it
     source_file: str = ""  # the scenario file that writes the target
 
+    value_p5: float = float("nan")  # 5th percentile over draws of the value on its basis
+    value_p95: float = float("nan")
+
     @property
     def allowed(self) -> float:
         return (1.0 - self.threshold) * self.reference
@@ -77,6 +80,9 @@ class CitySummary:
     npv: float | None = None  # net present value of the measures' costs (median)
     levelised: float = float("nan")  # currency per t CO2e cut or removed (median)
     currency: str = "SEK"
+    #: 5th and 95th percentiles over draws of the scenario's gross emissions (empty: one draw)
+    scenario_p5: tuple[float, ...] = ()
+    scenario_p95: tuple[float, ...] = ()
 
 
 DELAY_SHOWN = 1.0  # years: delays longer than this are listed
@@ -129,6 +135,14 @@ def _city_levelised(ds: xr.Dataset, code: str) -> float:
         return float("nan")
     values = np.atleast_1d(ds["levelised_cost_total"].sel({dims.CITY: code}).values)
     return float(np.median(values)) if np.isfinite(values).all() else float("nan")
+
+
+def _percentiles(da: xr.DataArray, years, q: float) -> tuple[float, ...]:
+    """The q-th percentile over draws in each of `years` (empty for a single draw)."""
+    if dims.DRAW not in da.dims or da.sizes[dims.DRAW] < 2:
+        return ()
+    values = da.sel({dims.YEAR: list(years)}).transpose(dims.DRAW, dims.YEAR).values
+    return tuple(float(v) for v in np.percentile(values, q, axis=0))
 
 
 def _median_over_draws(da: xr.DataArray) -> xr.DataArray:
@@ -294,6 +308,8 @@ def summarize(ds: xr.Dataset, years: Sequence[int] | None = None) -> list[CitySu
                     basis=str(ds["target_basis"].sel(tsel).item()),
                     reference=reference,
                     value=float(np.median(value)),
+                    value_p5=float(np.percentile(value, 5)),
+                    value_p95=float(np.percentile(value, 95)),
                     reduction=float(np.median(reduction_vs_reference(value, reference))),
                     p_met=float(np.mean(value <= allowed)),
                     gross=float(np.median(fig.gross)),
@@ -327,6 +343,8 @@ def summarize(ds: xr.Dataset, years: Sequence[int] | None = None) -> list[CitySu
                 years=shown,
                 bau=tuple(float(bau.sel({dims.CITY: code, dims.YEAR: y})) for y in shown),
                 scenario=tuple(float(scen.sel({dims.YEAR: y})) for y in shown),
+                scenario_p5=_percentiles(gross.sel({dims.CITY: code}), shown, 5),
+                scenario_p95=_percentiles(gross.sel({dims.CITY: code}), shown, 95),
                 removals=tuple(
                     float(_median_over_draws(removals.sel({dims.CITY: code, dims.YEAR: y})))
                     for y in shown
@@ -446,6 +464,12 @@ def format_summary(
             rows.append(("net (gross - removals)", net))
         for label, values in rows:
             lines.append(f"  {label}".ljust(label_width) + "".join(f"{_kt(v):>10}" for v in values))
+            if label == "scenario, gross" and s.scenario_p5:
+                ranges = "".join(
+                    f"{f'{lo / 1000:,.0f}-{hi / 1000:,.0f}':>10}"
+                    for lo, hi in zip(s.scenario_p5, s.scenario_p95, strict=True)
+                )
+                lines.append("    5-95 % of draws".ljust(label_width) + ranges)
         if s.reference_year is not None:
             label = f"  change vs {s.reference_year}, gross"
             if s.partial_sectors:
@@ -503,10 +527,11 @@ def _target_lines(t: TargetOutcome, n_draw: int) -> list[str]:
         f"  target {t.id}{inherited}: {100 * t.threshold:.0f} % below {t.reference_year} "
         f"by {t.year}"
     )
+    spread = f"; 5-95 % of draws {_kt(t.value_p5)}-{_kt(t.value_p95)} kt" if n_draw > 1 else ""
     if t.basis == "gross":
         return [
-            f"{head} (gross, {_kt(t.gross)} kt projected, at most {_kt(t.allowed)} kt allowed): "
-            f"{-100 * t.reduction:+.1f} % -> {_verdict(t.p_met, n_draw)}"
+            f"{head} (gross, {_kt(t.gross)} kt projected{spread}, at most {_kt(t.allowed)} kt "
+            f"allowed): {-100 * t.reduction:+.1f} % -> {_verdict(t.p_met, n_draw)}"
         ]
     cap = (
         "removals count without limit" if t.cap is None else f"removals count up to {_kt(t.cap)} kt"
@@ -515,7 +540,8 @@ def _target_lines(t: TargetOutcome, n_draw: int) -> list[str]:
     lines = [
         f"{head} (net; {cap}): {-100 * t.reduction:+.1f} % net -> {_verdict(t.p_met, n_draw)}",
         f"    gross {_kt(t.gross)} kt ({gross_change:+.1f} %), removals {_kt(t.removals)} kt, "
-        f"counted {_kt(t.counted)} kt, net {_kt(t.value)} kt; at most {_kt(t.allowed)} kt allowed",
+        f"counted {_kt(t.counted)} kt, net {_kt(t.value)} kt{spread}; at most {_kt(t.allowed)} kt "
+        "allowed",
     ]
     if t.cap is not None and t.removals > t.cap + 1e-6:
         lines.append(

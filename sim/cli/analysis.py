@@ -31,7 +31,7 @@ def _export(args: argparse.Namespace) -> int:
     from sim.analysis.export import describe, guard_output, write_export
     from sim.store import read_result
 
-    guard_output(args.output, "export", args.force)  # before reading: fail fast
+    guard_output(args.output, args.format, args.force)  # before reading: fail fast
     ds = read_result(args.result)
     path = write_export(ds, args.output, args.format, force=args.force)
     print(describe(path, ds, args.format))
@@ -43,8 +43,7 @@ def _plot(args: argparse.Namespace) -> int:
     from sim.report.plots import CHARTS, figure_format, pick_city, save_figure
     from sim.store import read_result
 
-    figure_format(args.output)
-    guard_output(args.output, "chart", args.force)
+    guard_output(args.output, figure_format(args.output), args.force)
     ds = read_result(args.result)
     city = pick_city(ds, args.city)
     extra = {}

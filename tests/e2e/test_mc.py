@@ -262,3 +262,29 @@ def test_rank_correlations_reach_the_store(tmp_path):
     # Iman-Conover hits the target closely at n = 500; Fisher's z gives se ~ 0.045
     assert abs(rho - 0.7) < 0.1
     assert os.path.isdir(tmp_path / "c.zarr")
+
+
+def test_show_on_a_store_gives_percentiles_and_probabilities(tmp_path, capsys):
+    """`show` on a store: the 5-95 % row and the share of draws meeting a target, against
+    the stored draws themselves."""
+    from sim.analysis.summary import summarize
+
+    path = _experiment(tmp_path)
+    assert main(["mc", str(path), "--quiet"]) == 0
+    (ds,) = read_results(tmp_path / "out.zarr")
+    (city,) = [s for s in summarize(ds) if s.code == "9901"]
+    gross = ds.emissions.isel(scenario=0).sel(city="9901").sum("sector")
+    y = city.years.index(2030)
+    values = gross.sel(year=2030).values
+    # 60 draws: the 5th percentile sits at rank 0.05 x 59 = 2.95, between the third and the
+    # fourth smallest (linear interpolation)
+    low = np.sort(values)
+    assert city.scenario_p5[y] == pytest.approx(low[2] + 0.95 * (low[3] - low[2]))
+    assert city.scenario_p95[y] == pytest.approx(np.percentile(values, 95))
+    # the toy target: at most half of 1990's 3,000 t in 2030, on every sector
+    (target,) = city.targets
+    assert target.p_met == pytest.approx(np.mean(values <= 1500.0))
+    assert main(["show", str(tmp_path / "out.zarr"), "--city", "9901"]) == 0
+    out = capsys.readouterr().out
+    assert "5-95 % of draws" in out
+    assert f"met in {100 * np.mean(values <= 1500.0):.0f} % of draws" in out
