@@ -193,14 +193,20 @@ def test_xlsx_has_the_iamc_table_and_provenance(result, tmp_path):
 
 
 def test_refuses_to_overwrite_without_force(result, tmp_path, capsys):
+    """A file of the user's is never replaced, not even with --force; an earlier export of
+    the same kind only with --force."""
     _, nc = result
     out = tmp_path / "taken.csv"
     out.write_text("mine\n", encoding="utf-8")
-    assert main(["export", str(nc), "--format", "iamc", "-o", str(out)]) == 2
-    assert "already exists; pass --force" in capsys.readouterr().err
+    assert main(["export", str(nc), "--format", "iamc", "-o", str(out), "--force"]) == 2
+    assert "never replaces it" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8") == "mine\n"
-    assert main(["export", str(nc), "--format", "iamc", "-o", str(out), "--force"]) == 0
-    assert out.read_text(encoding="utf-8").startswith("model,scenario,region")
+    ours = tmp_path / "ours.csv"
+    assert main(["export", str(nc), "--format", "iamc", "-o", str(ours)]) == 0
+    assert main(["export", str(nc), "--format", "iamc", "-o", str(ours)]) == 2
+    assert "give --force to replace it" in capsys.readouterr().err
+    assert main(["export", str(nc), "--format", "iamc", "-o", str(ours), "--force"]) == 0
+    assert ours.read_text(encoding="utf-8").startswith("model,scenario,region")
     assert not list(tmp_path.glob(".*.part"))  # written through a temporary file
 
 

@@ -220,7 +220,7 @@ def test_cli_writes_png_and_svg(kind, suffix, result, tmp_path, capsys):
         (["--kind", "fan", "--city", "Umeå", "-o", "x.png"], "--city Umeå: not a city of this"),
         (["--kind", "fan", "--city", "9901", "-o", "x.pdf"], "x.pdf: expected a file name end"),
         (["--kind", "pie", "--city", "9901", "-o", "x.png"], "invalid choice: 'pie'"),
-        (["--kind", "fan", "--city", "9901", "-o", "taken.png"], "already exists; pass --force"),
+        (["--kind", "fan", "--city", "9901", "-o", "taken.png"], "never replaces it"),
     ],
 )
 def test_cli_errors(args, message, result, tmp_path, monkeypatch, capsys):

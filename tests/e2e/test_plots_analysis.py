@@ -115,7 +115,7 @@ def test_cli_writes_each_kind(scenario, tmp_path, kind, suffix, capsys):
     assert main(["plot", str(nc), "--kind", kind, "--city", "Testby", "-o", str(out)]) == 0
     assert out.stat().st_size > 1000
     assert main(["plot", str(nc), "--kind", kind, "--city", "9901", "-o", str(out)]) == 2
-    assert "already exists" in capsys.readouterr().err
+    assert "give --force to replace it" in capsys.readouterr().err
 
 
 def test_cli_tornado_needs_draws(scenario, tmp_path, capsys):

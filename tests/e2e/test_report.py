@@ -107,7 +107,7 @@ def test_report_holds_tables_charts_benchmarks_and_provenance(report):
 def test_report_does_not_clobber(report, tmp_path, capsys):
     out, files = report
     assert main(["report", str(files[0]), "-o", str(out)]) == 2
-    assert "already exists" in capsys.readouterr().err
+    assert "give --force to replace it" in capsys.readouterr().err
     other = tmp_path / "x.pdf"
     assert main(["report", str(files[0]), "-o", str(other)]) == 2
     assert "ending in .html" in capsys.readouterr().err
