@@ -1,9 +1,8 @@
 """`citypaths export` and `sim.analysis.export`: IAMC, tidy CSV and Excel, read back.
 
-The IAMC file is read back with pandas, not pyam: pyam-iamc (4.0.0, the current release)
-pulls in about 90 packages (ixmp4, SQLAlchemy, litestar, boto3, ipykernel, ...; 600 MB) and
-does not import beside them here (ixmp4 fails on SQLAlchemy 2.1), so it is not a test
-dependency. The checks are the ones pyam would make: the IAMC columns, and totals that add up.
+The IAMC file is read back with pandas (by hand) and with pyam (pyam-iamc, a test
+dependency, with SQLAlchemy < 2.1: its database layer does not import beside 2.1), which
+checks that it is a valid IAMC table and that the sectors add up to the total.
 
 The toy scenario, by hand (tests/data/toy; BAU constant at the 2024 inventory):
 - Testby (9901): transport 1000, heating 500 t CO2e/yr. `hp` removes all heating, built
@@ -257,3 +256,25 @@ def test_cli_formats_match_the_library():
     from sim.cli.analysis import EXPORT_FORMATS
 
     assert EXPORT_FORMATS == FORMATS
+
+
+# pyam itself still calls pandas APIs that pandas 3.1 deprecates; that is pyam's, not ours
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore:.*deprecated:Warning")
+def test_pyam_reads_the_iamc_file_and_the_sectors_add_up(result, tmp_path):
+    """pyam reads the export as an IAMC table: its index columns, the model, the regions,
+    and `check_aggregate`: the sectors' emissions add up to `Emissions|Kyoto Gases` in
+    every region, scenario and year (pyam returns None where nothing disagrees)."""
+    pyam = pytest.importorskip("pyam")
+    _, nc = result
+    out = tmp_path / "toy-iamc.csv"
+    assert main(["export", str(nc), "--format", "iamc", "-o", str(out)]) == 0
+    df = pyam.IamDataFrame(str(out))
+    assert list(df.dimensions) == ["model", "scenario", "region", "variable", "unit", "year"]
+    assert df.model == ["citypaths 0.1.0"]
+    assert sorted(df.region) == ["Provstad", "Testby"]
+    assert df.check_aggregate("Emissions|Kyoto Gases") is None
+    # and the total by hand: Testby 1000 + Provstad 200 t in 2030 under the scenario
+    total = df.filter(scenario="toy-export", variable="Emissions|Kyoto Gases", year=2030)
+    assert total.data.value.sum() == pytest.approx(1200.0)
