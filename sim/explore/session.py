@@ -1,0 +1,383 @@
+"""A loaded scenario with levers: a lever state -> the scenario file it means -> the answer.
+
+The scenario file is the reference: `overlay(state)` is a mapping that `extends` the
+scenario with only the changed values, the same text "save as scenario" downloads.
+`answer(state)` gives the numbers `citypaths run` of that file gives, by a faster road:
+switching measures off removes them (the plan is rebuilt through the normal loader from the
+overlay, held in memory, and cached per set of measures switched off); ambition, start year
+and budget sizes are columns of the design matrix theta, capacity sizes the plan's slots.
+tests/e2e/test_explore_api.py checks the two roads give the same numbers.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from collections import OrderedDict
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.config import yamlio
+from sim.config.loader import LoadedScenario, load_resolved, resolve_raw
+from sim.config.merge import merge
+from sim.config.schema import Range, central
+from sim.errors import InputError
+from sim.model.plan import Plan, build_plan
+
+#: what the page's levers may hold (the request's limits; the scenario schema checks more)
+MAX_LEVERS = 500
+MAX_SLOTS = 1000
+MAX_MONEY = 1e15
+MAX_DRAWS = 0  # uncertainty bands are not offered yet (docs/explore.md)
+PLANS_CACHED = 16  # plans kept per set of measures switched off
+REQUEST_NAME = "levers.yaml"  # how errors in a request's scenario name it
+
+
+class MeasureLever(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    on: bool = True
+    ambition: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 1.0
+    start: Annotated[float, Field(ge=1900, le=2200, allow_inf_nan=False)] | None = None
+
+
+class LeverState(BaseModel):
+    """The request: levers that differ from the scenario (absent: the scenario's value)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    measures: Annotated[dict[str, MeasureLever], Field(max_length=MAX_LEVERS)] = {}
+    capacities: Annotated[
+        dict[str, Annotated[int, Field(ge=1, le=MAX_SLOTS)]], Field(max_length=MAX_LEVERS)
+    ] = {}
+    budgets: Annotated[
+        dict[str, Annotated[float, Field(ge=0.0, le=MAX_MONEY, allow_inf_nan=False)]],
+        Field(max_length=MAX_LEVERS),
+    ] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Measure:
+    id: str
+    section: str  # "interventions" or "removals"
+    title: str
+    sector: str
+    size_key: str  # "effect" (share cut) or "tonnes" (t CO2e/yr removed)
+    size: Any  # the scenario's value (number or {low, central, high})
+    start: float  # the scenario's start year (central)
+    cities: tuple[str, ...]
+
+
+def _parse_text(text: str, name: str) -> tuple[Any, yamlio.Loc]:
+    """YAML text held in memory -> (data, locations), read as a scenario file is read."""
+    path = Path(name)
+    node = yaml.compose(text, Loader=yamlio._Loader)
+    lines = text.splitlines()
+    yamlio._check_graph(node, path, lines)
+    data, children = yamlio._Builder(path, lines).build(node)
+    return data, yamlio.Loc(path, node.start_mark.line + 1, children)
+
+
+def _scaled(value: Any, share: float) -> Any:
+    """A number, or a {low, central, high} range, times `share`."""
+    if isinstance(value, Range):
+        return {
+            "low": value.low * share,
+            "central": value.central * share,
+            "high": value.high * share,
+        }
+    if isinstance(value, int | float):
+        return float(value) * share
+    return central(value) * share  # another distribution: its central value only
+
+
+class Explorer:
+    """One scenario, one city, and the levers the page shows for it."""
+
+    def __init__(
+        self, path: str | Path, city: str | None = None, data_dir: str | Path | None = None
+    ) -> None:
+        self.path = Path(path).resolve()
+        self.data_dir = data_dir
+        self._raw, self._loc, self._files = resolve_raw(self.path)
+        self.base: LoadedScenario = load_resolved(
+            self.path, copy.deepcopy(self._raw), self._loc, self._files, data_dir
+        )
+        data = self.base.data
+        if city is None:
+            self.city = self.base.cities[0]
+        else:
+            code = data.resolve_city(city)
+            if code is None or code not in self.base.cities:
+                names = ", ".join(f"{c} ({data.cities[c].name})" for c in self.base.cities)
+                raise InputError(
+                    self.path,
+                    f"--city {city!r} is not a city of this scenario; its cities: {names}",
+                )
+            self.city = code
+        self.plan = build_plan(self.base)
+        self._plans: OrderedDict[frozenset[str], Plan] = OrderedDict({frozenset(): self.plan})
+        self.measures = self._find_measures()
+        sc = self.base.scenario
+        self.capacities = {
+            c.id: c.slots for c in sc.capacities if self._serves(c.cities, c.per_city)
+        }
+        self.budgets = {b.id: b.per_year for b in sc.budgets if self._serves(b.cities, b.per_city)}
+
+    # ------------------------------------------------------------------ levers
+
+    def _serves(self, cities: Any, per_city: bool) -> bool:
+        if cities == "all":
+            return True
+        return self.city in {self.base.city_of(c) for c in cities}
+
+    def _find_measures(self) -> dict[str, Measure]:
+        sc = self.base.scenario
+        out: dict[str, Measure] = {}
+        for section, items, size_key in (
+            ("interventions", sc.interventions, "effect"),
+            ("removals", sc.removals, "tonnes"),
+        ):
+            written = {i.get("id") for i in self._raw.get(section, []) if isinstance(i, dict)}
+            for item in items:
+                refs = item.city if isinstance(item.city, list) else [item.city]
+                cities = tuple(self.base.city_of(c) for c in refs)
+                if self.city not in cities or item.id not in written:
+                    continue  # only measures a file extending this one can address
+                out[item.id] = Measure(
+                    id=item.id,
+                    section=section,
+                    title=item.title or item.id,
+                    sector=getattr(item, "sector", "removals"),
+                    size_key=size_key,
+                    size=getattr(item, size_key),
+                    start=central(item.rollout.start),
+                    cities=cities,
+                )
+        return out
+
+    def levers(self) -> dict:
+        """The levers and their scenario values, for the page."""
+        years = self.plan.years
+        return {
+            "scenario": self.base.scenario.id,
+            "title": self.base.scenario.title or self.base.scenario.id,
+            "file": str(self.path),
+            "city": self.city,
+            "city_name": self.base.data.cities[self.city].name,
+            "years": [int(years[0]), int(years[-1])],
+            "measures": [
+                {
+                    "id": m.id,
+                    "title": m.title,
+                    "kind": m.section,
+                    "sector": m.sector,
+                    "start": m.start,
+                    "other_cities": [c for c in m.cities if c != self.city],
+                }
+                for m in self.measures.values()
+            ],
+            "capacities": [{"id": k, "slots": v} for k, v in self.capacities.items()],
+            "budgets": [{"id": k, "per_year": v} for k, v in self.budgets.items()],
+            "currency": self.plan.currency,
+        }
+
+    def parse_state(self, payload: Any) -> LeverState:
+        """Validate a request's lever state; unknown ids are errors naming the known ones."""
+        try:
+            state = LeverState.model_validate(payload)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(k) for k in first["loc"])
+            raise InputError(Path("request"), f"{first['msg']}", key=where or None) from None
+        for group, known in (
+            ("measures", self.measures),
+            ("capacities", self.capacities),
+            ("budgets", self.budgets),
+        ):
+            for key in getattr(state, group):
+                if key not in known:
+                    raise InputError(
+                        Path("request"),
+                        f"no {group[:-1] if group != 'capacities' else 'capacity'} {key!r} "
+                        f"for this city; expected one of: {', '.join(known) or '(none)'}",
+                        key=f"{group}.{key}",
+                    )
+        return state
+
+    # ------------------------------------------------------------------ the scenario file
+
+    def overlay(self, state: LeverState) -> dict:
+        """The scenario that `extends` this one with only the changed values."""
+        out: dict[str, Any] = {
+            "extends": str(self.path),
+            "id": f"{self.base.scenario.id}-explored",
+            "title": f"{self.base.scenario.title or self.base.scenario.id} (explored)",
+        }
+        for section in ("interventions", "removals"):
+            items = []
+            for mid, lever in state.measures.items():
+                m = self.measures[mid]
+                if m.section != section:
+                    continue
+                if not lever.on:
+                    items.append({"id": mid, "remove": True})
+                    continue
+                item: dict[str, Any] = {"id": mid}
+                if lever.ambition != 1.0:
+                    item[m.size_key] = _scaled(m.size, lever.ambition)
+                if lever.start is not None and lever.start != m.start:
+                    item["rollout"] = {"start": lever.start}
+                if len(item) > 1:
+                    items.append(item)
+            if items:
+                out[section] = items
+        caps = [
+            {"id": k, "slots": v} for k, v in state.capacities.items() if v != self.capacities[k]
+        ]
+        buds = [{"id": k, "per_year": v} for k, v in state.budgets.items() if v != self.budgets[k]]
+        if caps:
+            out["capacities"] = caps
+        if buds:
+            out["budgets"] = buds
+        return out
+
+    def overlay_yaml(self, state: LeverState) -> str:
+        """The text of `overlay(state)`, as "save as scenario" downloads it."""
+        head = (
+            f"# Made with `citypaths explore` from {self.path.name}, city {self.city}: only the\n"
+            "# changed levers; `citypaths run` of this file gives the numbers the page showed.\n"
+        )
+        return head + yaml.safe_dump(self.overlay(state), sort_keys=False, allow_unicode=True)
+
+    def load_overlay(self, state: LeverState) -> LoadedScenario:
+        """The overlay loaded by the normal loader (schema, checks, located errors), from
+        memory: errors name `levers.yaml`, its line and key."""
+        data, loc = _parse_text(self.overlay_yaml(state), REQUEST_NAME)
+        data.pop("extends")
+        children = {k: v for k, v in (loc.children or {}).items() if k != "extends"}  # type: ignore[union-attr]
+        merged, mloc = merge(
+            copy.deepcopy(self._raw), self._loc, data, yamlio.Loc(loc.file, loc.line, children), ""
+        )
+        return load_resolved(
+            Path(REQUEST_NAME), merged, mloc, (Path(REQUEST_NAME), *self._files), self.data_dir
+        )
+
+    # ------------------------------------------------------------------ the answer
+
+    def plan_for(self, state: LeverState) -> Plan:
+        """The plan with the measures switched off removed (loaded from the overlay), cached."""
+        off = frozenset(k for k, v in state.measures.items() if not v.on)
+        if off in self._plans:
+            self._plans.move_to_end(off)
+            return self._plans[off]
+        only_off = LeverState(measures={k: MeasureLever(on=False) for k in off})
+        plan = build_plan(self.load_overlay(only_off))
+        self._plans[off] = plan
+        if len(self._plans) > PLANS_CACHED:
+            self._plans.popitem(last=False)
+        return plan
+
+    def design(self, state: LeverState) -> tuple[Plan, np.ndarray]:
+        """(plan, theta [1, parameter]) of the lever state, at central values."""
+        plan = self.plan_for(state)
+        names = {n: i for i, n in enumerate(plan.params.names)}
+        theta = plan.params.central_design().copy()
+        for mid, lever in state.measures.items():
+            m = self.measures[mid]
+            if not lever.on:
+                continue
+            if lever.ambition != 1.0:
+                theta[:, names[f"{m.section}.{mid}.{m.size_key}"]] = (
+                    central(_scaled(m.size, lever.ambition))
+                    if not isinstance(m.size, Range)
+                    else m.size.central * lever.ambition
+                )
+            if lever.start is not None and lever.start != m.start:
+                theta[:, names[f"{m.section}.{mid}.rollout.start"]] = lever.start
+        for bid, per_year in state.budgets.items():
+            theta[:, names[f"budgets.{bid}.per_year"]] = per_year
+        if state.capacities:
+            slots = plan.pools.capacity_slots.copy()
+            for cid, n in state.capacities.items():
+                slots[list(plan.pools.capacity_names).index(cid)] = n
+            plan = dataclasses.replace(
+                plan, pools=dataclasses.replace(plan.pools, capacity_slots=slots)
+            )
+        return plan, theta
+
+    def answer(self, state: LeverState) -> dict:
+        """The city's pathway and figures under the lever state (see `figures`)."""
+        from sim.runner import run_plan
+        from sim.store import to_dataset
+
+        plan, theta = self.design(state)
+        return figures(to_dataset(run_plan(plan, theta)), self.city)
+
+
+def _list(values: np.ndarray) -> list[float | None]:
+    return [None if not math.isfinite(v) else float(v) for v in np.asarray(values, float)]
+
+
+def figures(ds: Any, city: str) -> dict:
+    """What the page shows of one city of a one-scenario, one-draw result: t CO2e/yr by
+    year (scenario, BAU, removals, observed, the Carbon Law path from the base year),
+    wedges (t CO2e/yr cut or removed by each measure), targets (met, shortfall in t CO2e/yr),
+    NPV (currency of the price year), levelised cost (currency per t CO2e) and delays (yr).
+    The same numbers as `citypaths run` prints (sim.analysis.summary)."""
+    from sim.analysis.summary import summarize
+    from sim.core.benchmarks import carbon_law_path
+
+    one = ds.sel(city=[city])
+    (s,) = summarize(one)
+    run = one.isel(scenario=0, draw=0, city=0)
+    observed = run["emissions_observed"].sum("sector", min_count=1).values
+    hist = [int(y) for y in run["hist_year"].values]
+    years = run["year"].values
+    base = int(years[0])
+    scenario = run["emissions"].sum("sector").values
+    bau = run["emissions_bau"].sum("sector").values
+    removals = run["removals"].sum("intervention").values
+    abatement = run["abatement"].values  # [intervention, year]
+    wedges = []
+    for i, mid in enumerate(run["intervention"].values):
+        if np.any(abatement[i] != 0):
+            wedges.append({"id": str(mid), "values": _list(abatement[i])})
+    return {
+        "city": city,
+        "city_name": s.name,
+        "years": [int(y) for y in years],
+        "bau": _list(bau),
+        "scenario": _list(scenario),
+        "removals": _list(removals),
+        "observed": {"years": hist, "values": _list(observed)},
+        "carbon_law": _list(carbon_law_path(float(bau[0]), base, years)),
+        "wedges": wedges,
+        "targets": [
+            {
+                "id": t.id,
+                "title": t.title,
+                "year": t.year,
+                "reference_year": t.reference_year,
+                "threshold": t.threshold,
+                "allowed": t.allowed,
+                "value": t.value,
+                "met": bool(t.p_met >= 0.5),
+                "shortfall": max(0.0, t.value - t.allowed),
+            }
+            for t in s.targets
+        ],
+        "npv": s.npv,
+        "levelised": None if not math.isfinite(s.levelised) else s.levelised,
+        "currency": s.currency,
+        "delays": [
+            {
+                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in d.items()
+            }
+            for d in (dataclasses.asdict(d) for d in s.delays)
+        ],
+    }
