@@ -85,7 +85,9 @@ function buildLevers() {
 
 function toHash(s) { return "#" + encodeURIComponent(JSON.stringify(clean(s))); }
 
+let lastMove = 0;  // performance.now() of the latest lever move
 function changed() {
+  lastMove = performance.now();
   state = clean(state);
   history.replaceState(null, "", toHash(state));
   for (const div of document.querySelectorAll(".lever")) div.classList.remove("changed");
@@ -101,6 +103,7 @@ async function request() {
   if (inflight) { pending = true; return; }
   inflight = true;
   const my = ++seq;
+  const moved = lastMove;
   try {
     const r = await fetch("/api/run", {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(state)});
     const j = await r.json();
@@ -110,8 +113,11 @@ async function request() {
     $("error").hidden = false; $("error").textContent = String(e);
   }
   shown = my;
+  // the answer is on the page at the next frame: then say so, with the time since the move
+  await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  $("status").dataset.ms = (performance.now() - moved).toFixed(1);
   $("status").dataset.seq = String(my);
-  $("status").textContent = `answer ${my}`;
+  $("status").textContent = `answer ${my} in ${$("status").dataset.ms} ms`;
   inflight = false;
   if (pending) { pending = false; request(); }
 }
