@@ -22,10 +22,12 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim.analysis.summary import DELAY_SHOWN
 from sim.config import yamlio
 from sim.config.loader import LoadedScenario, load_resolved, resolve_raw
 from sim.config.merge import merge
 from sim.config.schema import Range, central
+from sim.core.benchmarks import carbon_law_path
 from sim.errors import InputError
 from sim.model.plan import Plan, build_plan
 
@@ -310,12 +312,24 @@ class Explorer:
         return plan, theta
 
     def answer(self, state: LeverState) -> dict:
-        """The city's pathway and figures under the lever state (see `figures`)."""
+        """The city's pathway and figures under the lever state (see `figures`), computed
+        from the run's arrays (`run_figures`): the same numbers, without labelling a
+        Dataset, which takes longer than the run."""
         from sim.runner import run_plan
-        from sim.store import to_dataset
 
         plan, theta = self.design(state)
-        return figures(to_dataset(run_plan(plan, theta)), self.city)
+        return run_figures(run_plan(plan, theta), self.city)
+
+
+def _json(obj: Any) -> Any:
+    """The same data with every non-finite float (a wait that never ends) as None (JSON null)."""
+    if isinstance(obj, dict):
+        return {k: _json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def _list(values: np.ndarray) -> list[float | None]:
@@ -329,7 +343,6 @@ def figures(ds: Any, city: str) -> dict:
     NPV (currency of the price year), levelised cost (currency per t CO2e) and delays (yr).
     The same numbers as `citypaths run` prints (sim.analysis.summary)."""
     from sim.analysis.summary import summarize
-    from sim.core.benchmarks import carbon_law_path
 
     one = ds.sel(city=[city])
     (s,) = summarize(one)
@@ -346,38 +359,132 @@ def figures(ds: Any, city: str) -> dict:
     for i, mid in enumerate(run["intervention"].values):
         if np.any(abatement[i] != 0):
             wedges.append({"id": str(mid), "values": _list(abatement[i])})
-    return {
-        "city": city,
-        "city_name": s.name,
-        "years": [int(y) for y in years],
-        "bau": _list(bau),
-        "scenario": _list(scenario),
-        "removals": _list(removals),
-        "observed": {"years": hist, "values": _list(observed)},
-        "carbon_law": _list(carbon_law_path(float(bau[0]), base, years)),
-        "wedges": wedges,
-        "targets": [
+    return _json(
+        {
+            "city": city,
+            "city_name": s.name,
+            "years": [int(y) for y in years],
+            "bau": _list(bau),
+            "scenario": _list(scenario),
+            "removals": _list(removals),
+            "observed": {"years": hist, "values": _list(observed)},
+            "carbon_law": _list(carbon_law_path(float(bau[0]), base, years)),
+            "wedges": wedges,
+            "targets": [
+                {
+                    "id": t.id,
+                    "title": t.title,
+                    "year": t.year,
+                    "reference_year": t.reference_year,
+                    "threshold": t.threshold,
+                    "allowed": t.allowed,
+                    "value": t.value,
+                    "met": bool(t.p_met >= 0.5),
+                    "shortfall": max(0.0, t.value - t.allowed),
+                }
+                for t in s.targets
+            ],
+            "npv": s.npv,
+            "levelised": None if not math.isfinite(s.levelised) else s.levelised,
+            "currency": s.currency,
+            "delays": [dataclasses.asdict(d) for d in s.delays],
+        }
+    )
+
+
+def run_figures(result: Any, city: str) -> dict:
+    """`figures` of a one-draw run, from its arrays (RunResult) rather than its Dataset.
+    Follows sim.analysis.summary line by line; tests/e2e/test_explore_api.py checks that
+    both give the same numbers."""
+    plan = result.plan
+    c = plan.cities.index(city)
+    p, ro = plan.projects, result.rollout
+    years = plan.years
+    scenario = result.emissions[0, c].sum(axis=0)
+    bau = result.emissions_bau[0, c].sum(axis=0)
+    removals = result.city_removals[0, c].sum(axis=0)
+    observed_cs = np.asarray(plan.observed[c], float)  # [sector, hist_year]
+    observed = np.where(np.isnan(observed_cs).all(axis=0), np.nan, np.nansum(observed_cs, axis=0))
+    hist = [int(y) for y in plan.hist_years]
+    mine = sorted(np.flatnonzero(p.city == c), key=lambda k: p.intervention[k])
+    wedges = [
+        {
+            "id": plan.interventions[p.intervention[k]],
+            "values": _list(result.project_abatement[0, k]),
+        }
+        for k in mine
+        if np.any(result.project_abatement[0, k] != 0)
+    ]
+    sector_index = {s: i for i, s in enumerate(plan.sectors)}
+    year_index = {int(y): i for i, y in enumerate(years)}
+    hist_index = {int(y): i for i, y in enumerate(plan.hist_years)}
+    targets = []
+    for t in plan.targets:
+        rows = [sector_index[x] for x in t.sectors]
+        if t.reference_year in hist_index:
+            reference = float(np.nansum(observed_cs[rows, hist_index[t.reference_year]]))
+        else:
+            reference = float(result.emissions[0, c, rows, year_index[t.reference_year]].sum())
+        gross = float(result.emissions[0, c, rows, year_index[t.year]].sum())
+        removed = float(removals[year_index[t.year]])
+        if t.basis == "net":
+            cap = None if t.max_removals is None else t.max_removals * reference
+            counted = removed if cap is None else min(removed, cap)
+        else:
+            counted = 0.0
+        value = gross - counted
+        allowed = (1.0 - t.threshold) * reference
+        targets.append(
             {
                 "id": t.id,
-                "title": t.title,
+                "title": t.title or t.id,
                 "year": t.year,
                 "reference_year": t.reference_year,
                 "threshold": t.threshold,
-                "allowed": t.allowed,
-                "value": t.value,
-                "met": bool(t.p_met >= 0.5),
-                "shortfall": max(0.0, t.value - t.allowed),
+                "allowed": allowed,
+                "value": value,
+                "met": bool(value <= allowed),
+                "shortfall": max(0.0, value - allowed),
             }
-            for t in s.targets
-        ],
-        "npv": s.npv,
-        "levelised": None if not math.isfinite(s.levelised) else s.levelised,
-        "currency": s.currency,
-        "delays": [
+        )
+    npv = float(result.project_npv[0, mine].sum()) if len(plan.interventions) else None
+    pv_t = float(result.project_pv_tonnes[0, mine].sum())
+    levelised = float(result.project_npv[0, mine].sum()) / pv_t if pv_t > 0 else None
+    delays = []
+    for k in mine:
+        planned, actual = float(ro.planned_completion[0, k]), float(ro.completion[0, k])
+        delay = actual - planned
+        if not delay > DELAY_SHOWN:
+            continue
+        caps = p.capacity[p.capacity_ptr[k] : p.capacity_ptr[k + 1]]
+        wait_c, wait_b = float(ro.wait_capacity[0, k]), float(ro.wait_budget[0, k])
+        delays.append(
             {
-                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in d.items()
+                "intervention": plan.interventions[p.intervention[k]],
+                "planned": planned,
+                "actual": actual if math.isfinite(actual) else None,
+                "capacity": ",".join(plan.pools.capacity_names[i] for i in caps),
+                "budget": plan.pools.budget_names[p.budget[k]] if p.budget[k] >= 0 else "",
+                "wait_capacity": wait_c,
+                "wait_budget": wait_b,
+                "wait_after": max(0.0, delay - wait_c - wait_b),
             }
-            for d in (dataclasses.asdict(d) for d in s.delays)
-        ],
-    }
+        )
+    return _json(
+        {
+            "city": city,
+            "city_name": plan.city_names[c],
+            "years": [int(y) for y in years],
+            "bau": _list(bau),
+            "scenario": _list(scenario),
+            "removals": _list(removals),
+            "observed": {"years": hist, "values": _list(observed)},
+            "carbon_law": _list(carbon_law_path(float(bau[0]), int(years[0]), years)),
+            "wedges": wedges,
+            "targets": targets,
+            "npv": npv,
+            "levelised": levelised,
+            "currency": plan.currency,
+            "delays": delays,
+        }
+    )
