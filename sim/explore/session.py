@@ -35,7 +35,6 @@ from sim.model.plan import Plan, build_plan
 MAX_LEVERS = 500
 MAX_SLOTS = 1000
 MAX_MONEY = 1e15
-MAX_DRAWS = 0  # uncertainty bands are not offered yet (docs/explore.md)
 PLANS_CACHED = 16  # plans kept per set of measures switched off
 REQUEST_NAME = "levers.yaml"  # how errors in a request's scenario name it
 

@@ -129,19 +129,19 @@ function el(tag, attrs, parent) {
   return e;
 }
 
-function axes(svg, x0, x1, ymax, W, H, m) {
+function axes(svg, x0, x1, ymax, W, H, m, ymin = 0) {
   const sx = (x) => m.l + (x - x0) / (x1 - x0) * (W - m.l - m.r);
-  const sy = (y) => H - m.b - y / ymax * (H - m.t - m.b);
+  const sy = (y) => H - m.b - (y - ymin) / (ymax - ymin) * (H - m.t - m.b);
   el("line", {x1: m.l, x2: W - m.r, y1: sy(0), y2: sy(0), stroke: "#999"}, svg);
   el("line", {x1: m.l, x2: m.l, y1: m.t, y2: H - m.b, stroke: "#999"}, svg);
   for (let i = 0; i <= 5; i++) {
-    const y = ymax * i / 5;
+    const y = ymin + (ymax - ymin) * i / 5;
     el("line", {x1: m.l, x2: W - m.r, y1: sy(y), y2: sy(y), stroke: "#eee"}, svg);
     el("text", {x: m.l - 4, y: sy(y) + 4, "text-anchor": "end"}, svg).textContent = Math.round(y / 1000);
   }
   const step = (x1 - x0) > 40 ? 10 : 5;
   for (let x = Math.ceil(x0 / step) * step; x <= x1; x += step)
-    el("text", {x: sx(x), y: H - m.b + 14, "text-anchor": "middle"}, svg).textContent = x;
+    el("text", {x: sx(x), y: H - m.b + 14, "text-anchor": x + step > x1 ? "end" : "middle"}, svg).textContent = x;
   el("text", {x: 4, y: m.t - 4}, svg).textContent = "kt CO₂e/yr";
   return [sx, sy];
 }
@@ -159,7 +159,9 @@ function render(j) {
   const x0 = a.observed.years.length ? Math.min(a.observed.years[0], a.years[0]) : a.years[0];
   const x1 = a.years[a.years.length - 1];
   const ymax = 1.1 * Math.max(...a.bau, ...a.observed.values.filter((v) => v != null), ...b.scenario);
-  const [sx, sy] = axes(svg, x0, x1, ymax, W, H, m);
+  const net = a.scenario.map((v, i) => v - a.removals[i]);
+  const ymin = Math.min(0, ...net) * 1.1;
+  const [sx, sy] = axes(svg, x0, x1, ymax, W, H, m, ymin);
   const lines = [
     ["observed", a.observed.years, a.observed.values, {stroke: "#222", "stroke-width": 2}],
     ["BAU", a.years, a.bau, {stroke: "#888", "stroke-width": 2, "stroke-dasharray": "6 3"}],
@@ -168,11 +170,12 @@ function render(j) {
   ];
   if (pinned) lines.push(["pinned state", pinned.answer.years, pinned.answer.scenario, {stroke: "#b07aa1", "stroke-width": 2}]);
   lines.push(["edited (gross)", a.years, a.scenario, {stroke: "#1f4e99", "stroke-width": 3, id: "edited-line"}]);
-  lines.push(["edited, net of removals", a.years, a.scenario.map((v, i) => v - a.removals[i]), {stroke: "#1f4e99", "stroke-width": 1, "stroke-dasharray": "4 2"}]);
+  lines.push(["edited, net of removals", a.years, net, {stroke: "#1f4e99", "stroke-width": 1, "stroke-dasharray": "4 2"}]);
   for (const [, xs, ys, st] of lines) path(svg, xs, ys, sx, sy, st);
   for (const t of a.targets) {
     el("circle", {cx: sx(t.year), cy: sy(t.allowed), r: 5, fill: t.met ? "#1a7f37" : "#b42318"}, svg);
-    el("text", {x: sx(t.year) + 6, y: sy(t.allowed) - 6}, svg).textContent = `${t.id} (${t.year})`;
+    const right = sx(t.year) > W - 200;
+    el("text", {x: sx(t.year) + (right ? -8 : 6), y: sy(t.allowed) - 8, "text-anchor": right ? "end" : "start"}, svg).textContent = `${t.id} (${t.year})`;
   }
   $("legend").innerHTML = "";
   for (const [name, , , st] of lines) {
@@ -236,7 +239,7 @@ function render(j) {
 
 async function init() {
   L = await (await fetch("/api/levers")).json();
-  $("title").textContent = `citypaths explore: ${L.city_name}, ${L.title}`;
+  $("title").textContent = `citypaths explore: ${L.city_name} (${L.city}), ${L.title}`;
   if (location.hash.length > 1) {
     try { state = Object.assign({measures: {}, capacities: {}, budgets: {}}, JSON.parse(decodeURIComponent(location.hash.slice(1)))); }
     catch (e) { state = {measures: {}, capacities: {}, budgets: {}}; }
