@@ -59,6 +59,24 @@ def test_slider_move_shows_the_numbers_of_the_saved_scenario(tmp_path):
             ".then(r => r.text())"
         )
         (tmp_path / "explore.png").write_bytes(page.screenshot())
+        # the address reopens the same pathway: a fresh load of the link shows the same figures
+        link = page.eval("location.href")
+        page.goto("about:blank")
+        page.goto(link)
+        page.wait_for(
+            "document.getElementById('status') &&"
+            " document.getElementById('status').dataset.seq >= 1"
+        )
+        reopened = page.eval(
+            "[...document.querySelectorAll('#figures tr[data-target]')]"
+            ".map(r => ({id: r.dataset.target, value: Number(r.dataset.value),"
+            " shortfall: Number(r.dataset.shortfall)}))"
+        )
+        slider = page.eval(
+            "Number(document.querySelector('.lever[data-id=\"electric-cars\"] .ambition').value)"
+        )
+    assert reopened == rows
+    assert slider == 0.3
     # the address holds the lever state, so a link reopens it
     assert json.loads(address[1:]) == {
         "measures": {"electric-cars": {"ambition": 0.3}},
