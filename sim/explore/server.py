@@ -3,6 +3,8 @@
 Routes: `GET /` the page, `GET /static/...` its script and style (served from this
 package, nothing from the network), `GET /api/levers` the levers and their scenario values,
 `POST /api/run` a lever state -> the answer (for the edited state and the scenario's own),
+`POST /api/check` a lever state -> the scenario file it means, loaded by the scenario loader
+(schema and checks against the data; the page asks after each pause in moving),
 `POST /api/scenario` a lever state -> the YAML file that reproduces it (a download).
 Requests are bounded (MAX_BODY bytes) and validated; a bad one gets status 400 and
 `{"error": message}` naming the key. The server writes no file.
@@ -65,10 +67,17 @@ def create_app(explorer: Explorer) -> Starlette:
             return _error(str(exc))
         return JSONResponse({"answer": answer, "base": base_answer})
 
+    async def check(request: Request) -> Response:
+        try:
+            explorer.validate(await _state(request, explorer))
+        except CitypathsError as exc:
+            return _error(str(exc))
+        return JSONResponse({"ok": True})
+
     async def scenario(request: Request) -> Response:
         try:
             state = await _state(request, explorer)
-            explorer.load_overlay(state)  # the file must load as it will be run
+            explorer.validate(state)  # the file must load as it will be run
         except CitypathsError as exc:
             return _error(str(exc))
         name = f"{explorer.base.scenario.id}-explored.yaml"
@@ -83,6 +92,7 @@ def create_app(explorer: Explorer) -> Starlette:
             Route("/", page),
             Route("/api/levers", levers),
             Route("/api/run", run, methods=["POST"]),
+            Route("/api/check", check, methods=["POST"]),
             Route("/api/scenario", scenario, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]

@@ -267,6 +267,11 @@ class Explorer:
             Path(REQUEST_NAME), merged, mloc, (Path(REQUEST_NAME), *self._files), self.data_dir
         )
 
+    def validate(self, state: LeverState) -> None:
+        """Check the scenario file the state means as `citypaths validate` does (loader,
+        schema, checks against the data, plan); raises InputError naming levers.yaml."""
+        build_plan(self.load_overlay(state))
+
     # ------------------------------------------------------------------ the answer
 
     def plan_for(self, state: LeverState) -> Plan:

@@ -193,3 +193,17 @@ def test_unknown_city_is_a_clear_error(tmp_path):
 
     with pytest.raises(InputError, match="not a city of this scenario"):
         Explorer(UMEA, city="Malmö")
+
+
+def test_check_runs_the_scenario_loader_on_the_state(client):
+    assert client.post(
+        "/api/check", json={"measures": {"electric-cars": {"ambition": 0.5}}}
+    ).json() == {"ok": True}
+    # the buses need up to 432 MSEK at once (their high capex) from city-money: a budget of
+    # 0 a year can never fund them, which `citypaths validate`'s checks refuse, located
+    response = client.post("/api/check", json={"budgets": {"city-money": 0.0}})
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert "levers.yaml" in message or "limited.yaml" in message
+    assert "city-money" in message
+    assert "could never start" in message

@@ -96,6 +96,19 @@ function changed() {
     if (d) d.classList.add("changed");
   }
   request();
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(check, 300);
+}
+
+// after a pause in moving, the whole scenario file the levers mean goes through the loader
+let checkTimer = null;
+async function check() {
+  const sent = JSON.stringify(state);
+  const r = await fetch("/api/check", {method: "POST", headers: {"content-type": "application/json"}, body: sent});
+  if (sent !== JSON.stringify(state)) return;  // moved again meanwhile
+  const box = $("check");
+  if (r.ok) { box.hidden = true; box.textContent = ""; }
+  else { box.hidden = false; box.textContent = "This state cannot be saved as a scenario: " + (await r.json()).error; }
 }
 
 let inflight = false, pending = false;
