@@ -14,15 +14,17 @@ def _explore(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from sim.explore.server import create_app
+        from sim.explore.server import LOOPBACK, create_app
         from sim.explore.session import Explorer
     except ImportError as exc:  # an install without the server's parts
         raise CitypathsError(f"explore needs starlette and uvicorn: {exc}") from None
     if not 0 <= args.port <= 65535:
         raise CitypathsError(f"--port: expected 0-65535, got {args.port}")
     explorer = Explorer(args.scenario, args.city, args.data)
-    app = create_app(explorer)  # runs the scenario once: compiles or loads cached code
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    loopback = args.host in ("127.0.0.1", "localhost", "::1")
+    # runs the scenario once: compiles the rollout code or loads it from numba's cache
+    app = create_app(explorer, allowed_hosts=LOOPBACK if loopback else None)
+    if not loopback:
         echo(f"warning: serving on {args.host}: other machines can reach this page")
     echo(
         f"citypaths explore: {explorer.base.scenario.id}, city {explorer.city} "

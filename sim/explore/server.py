@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -26,6 +28,7 @@ from sim.errors import CitypathsError
 from sim.explore.session import Explorer, LeverState
 
 STATIC = Path(__file__).parent / "static"
+LOOPBACK = ["127.0.0.1", "localhost", "::1", "[::1]"]
 MAX_BODY = 64_000  # bytes of one request
 
 
@@ -49,8 +52,10 @@ async def _state(request: Request, explorer: Explorer) -> LeverState:
     return explorer.parse_state(payload)
 
 
-def create_app(explorer: Explorer) -> Starlette:
-    """The app serving `explorer` (one scenario, one city)."""
+def create_app(explorer: Explorer, allowed_hosts: list[str] | None = None) -> Starlette:
+    """The app serving `explorer` (one scenario, one city). `allowed_hosts`: the Host
+    headers accepted (None: any); `citypaths explore` on a loopback address accepts only
+    loopback names, so a web page elsewhere cannot reach the API by DNS rebinding."""
     base_answer = explorer.answer(LeverState())
 
     async def page(request: Request) -> Response:
@@ -87,7 +92,11 @@ def create_app(explorer: Explorer) -> Starlette:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
+    middleware = []
+    if allowed_hosts is not None:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     return Starlette(
+        middleware=middleware,
         routes=[
             Route("/", page),
             Route("/api/levers", levers),
@@ -95,5 +104,5 @@ def create_app(explorer: Explorer) -> Starlette:
             Route("/api/check", check, methods=["POST"]),
             Route("/api/scenario", scenario, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        ]
+        ],
     )

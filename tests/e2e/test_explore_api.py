@@ -207,3 +207,12 @@ def test_check_runs_the_scenario_loader_on_the_state(client):
     assert "levers.yaml" in message or "limited.yaml" in message
     assert "city-money" in message
     assert "could never start" in message
+
+
+def test_loopback_server_refuses_other_host_names(limited):
+    from sim.explore.server import LOOPBACK
+
+    app = create_app(limited, allowed_hosts=LOOPBACK)
+    assert TestClient(app, base_url="http://127.0.0.1").get("/api/levers").status_code == 200
+    # a page on another site whose name was re-pointed at 127.0.0.1 (DNS rebinding)
+    assert TestClient(app, base_url="http://evil.example").get("/api/levers").status_code == 400
