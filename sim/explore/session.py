@@ -309,7 +309,10 @@ class Explorer:
         if state.capacities:
             slots = plan.pools.capacity_slots.copy()
             for cid, n in state.capacities.items():
-                slots[list(plan.pools.capacity_names).index(cid)] = n
+                for i, name in enumerate(plan.pools.capacity_names):
+                    # a per-city capacity has one pool per city, `id@city`, each of `slots`
+                    if name == cid or name.startswith(f"{cid}@"):
+                        slots[i] = n
             plan = dataclasses.replace(
                 plan, pools=dataclasses.replace(plan.pools, capacity_slots=slots)
             )

@@ -216,3 +216,24 @@ def test_loopback_server_refuses_other_host_names(limited):
     assert TestClient(app, base_url="http://127.0.0.1").get("/api/levers").status_code == 200
     # a page on another site whose name was re-pointed at 127.0.0.1 (DNS rebinding)
     assert TestClient(app, base_url="http://evil.example").get("/api/levers").status_code == 400
+
+
+ALL23 = ROOT / "scenarios" / "all23" / "contract-constrained.yaml"
+
+
+def test_per_city_and_shared_pools_of_a_many_city_scenario(tmp_path):
+    # Malmö in the 23-city scenario: `project-office` is a per-city capacity (a pool per
+    # city, each of `slots`), `national-investment-support` a budget all cities share
+    explorer = Explorer(ALL23, city="Malmö")
+    state = explorer.parse_state(
+        {
+            "capacities": {"project-office": 1, "heat-pump-installers": 2},
+            "budgets": {"national-investment-support": 2.5e9},
+            "measures": {next(iter(explorer.measures)): {"start": 2032.0}},
+        }
+    )
+    shown = explorer.answer(state)
+    path = tmp_path / "saved.yaml"
+    path.write_text(explorer.overlay_yaml(state))
+    _close(shown, json.loads(json.dumps(figures(run_scenario(path), explorer.city))))
+    assert shown != explorer.answer(explorer.parse_state({}))
