@@ -127,6 +127,14 @@ class Explorer:
             c.id: c.slots for c in sc.capacities if self._serves(c.cities, c.per_city)
         }
         self.budgets = {b.id: b.per_year for b in sc.budgets if self._serves(b.cities, b.per_city)}
+        # how far a pool's lever reaches: the city's own pool, or one shared by several
+        self._reach = {
+            group: {
+                x.id: "each city its own" if x.per_city or x.cities == [self.city] else "shared"
+                for x in items
+            }
+            for group, items in (("capacities", sc.capacities), ("budgets", sc.budgets))
+        }
 
     # ------------------------------------------------------------------ levers
 
@@ -181,8 +189,14 @@ class Explorer:
                 }
                 for m in self.measures.values()
             ],
-            "capacities": [{"id": k, "slots": v} for k, v in self.capacities.items()],
-            "budgets": [{"id": k, "per_year": v} for k, v in self.budgets.items()],
+            "capacities": [
+                {"id": k, "slots": v, "reach": self._reach["capacities"][k]}
+                for k, v in self.capacities.items()
+            ],
+            "budgets": [
+                {"id": k, "per_year": v, "reach": self._reach["budgets"][k]}
+                for k, v in self.budgets.items()
+            ],
             "currency": self.plan.currency,
         }
 

@@ -69,7 +69,7 @@ function buildLevers() {
       div.dataset.id = c.id;
       const v = state[group][c.id] == null ? c[key] : state[group][c.id];
       div.innerHTML = `<label>${label} <b></b></label><input type="range" min="${group === "capacities" ? 1 : 0}" max="${max(c[key])}" step="${step(c[key])}"> <span class="val"></span>`;
-      div.querySelector("b").textContent = c.id;
+      div.querySelector("b").textContent = `${c.id} (${c.reach})`;
       const r = div.querySelector("input");
       r.value = v;
       const show = () => { div.querySelector(".val").textContent = group === "budgets" ? money(Number(r.value)) : r.value + " slots"; };
