@@ -49,6 +49,8 @@ async def _state(request: Request, explorer: Explorer) -> LeverState:
         payload: Any = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise CitypathsError(f"request: not JSON ({exc})") from None
+    except RecursionError:  # "[[[[..." within the size limit
+        raise CitypathsError("request: nested too deeply") from None
     return explorer.parse_state(payload)
 
 

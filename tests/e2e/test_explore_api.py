@@ -176,6 +176,10 @@ def test_not_json_and_too_large_requests(client):
     response = client.post("/api/run", content=big)
     assert response.status_code == 400
     assert "larger than" in response.json()["error"]
+    deep = b"[" * 30_000 + b"]" * 30_000  # within the size limit, beyond Python's recursion
+    response = client.post("/api/run", content=deep)
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]
 
 
 def test_page_and_assets_come_from_citypaths(client):
