@@ -4,7 +4,7 @@ headless Chromium, and the server's start time.
     python benchmarks/bench_explore.py [--scenario scenarios/umea/contract.yaml] [--moves 60]
                                        [--screenshot docs/explore.png]
 
-Start time: `citypaths explore` as a subprocess, from launch to its "open http://..." line
+Start time: `citypaths explore` as a subprocess, from launch to the page being served
 (imports, loading and planning the scenario, one run that loads the compiled rollout code
 from numba's cache), three times. Latency: the page's own clock (performance.now()) from the
 slider's input event to the next animation frame after the chart and tables are redrawn,
@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,16 @@ def start_time(scenario: Path) -> float:
     try:
         for line in proc.stdout:  # type: ignore[union-attr]
             if line.startswith("open http://"):
-                return time.perf_counter() - t0
-        raise RuntimeError("citypaths explore stopped before printing its address")
+                break
+        else:
+            raise RuntimeError("citypaths explore stopped before printing its address")
+        while True:  # until the page is served
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - t0
+            except OSError:
+                time.sleep(0.02)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
