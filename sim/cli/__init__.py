@@ -18,11 +18,11 @@ from sim.atomic import (
     interrupted,
     restore_signal_handlers,
 )
-from sim.cli import analysis, data, mc, rollout, scenario
+from sim.cli import analysis, data, explore, mc, rollout, scenario
 from sim.cli._common import EXIT_USER_ERROR, Parser, printable
 from sim.errors import CitypathsError
 
-COMMAND_MODULES = (scenario, rollout, data, mc, analysis)
+COMMAND_MODULES = (scenario, rollout, data, mc, analysis, explore)
 
 
 def build_parser() -> argparse.ArgumentParser:

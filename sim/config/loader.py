@@ -418,6 +418,19 @@ def load_scenario(path: str | Path, data_dir: str | Path | None = None) -> Loade
     if not path.is_file():
         raise InputError(path, "file not found" if not path.exists() else "not a regular file")
     raw, loc, files = _resolve(path, ())
+    return load_resolved(path, raw, loc, files, data_dir)
+
+
+def load_resolved(
+    path: Path,
+    raw: dict,
+    loc: Loc,
+    files: tuple[Path, ...],
+    data_dir: str | Path | None = None,
+) -> LoadedScenario:
+    """The rest of `load_scenario` for a scenario whose `extends:` is already resolved
+    (`resolve_raw`, then merged with a mapping held in memory, as `citypaths explore` does
+    with its levers): rules, library, schema, checks against the data."""
     raw, loc = apply_rules(raw, loc)
     raw, loc = apply_library(raw, loc, _library_for(raw, loc))
     try:
