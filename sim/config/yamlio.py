@@ -319,7 +319,14 @@ def read_yaml(path: str | Path) -> Document:
     exceeds the limits on expanded values and nesting.
     """
     path = Path(path)
-    text = _read_text(path)
+    return read_yaml_text(_read_text(path), path)
+
+
+def read_yaml_text(text: str, path: str | Path) -> Document:
+    """Read YAML text held in memory as a file at `path` is read (the same checks and
+    limits on its graph; `path` names it in messages). For text that is no file, such as
+    the explorer's requests."""
+    path = Path(path)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:

@@ -74,12 +74,8 @@ class Measure:
 
 def _parse_text(text: str, name: str) -> tuple[Any, yamlio.Loc]:
     """YAML text held in memory -> (data, locations), read as a scenario file is read."""
-    path = Path(name)
-    node = yaml.compose(text, Loader=yamlio._Loader)
-    lines = text.splitlines()
-    yamlio._check_graph(node, path, lines)
-    data, children = yamlio._Builder(path, lines).build(node)
-    return data, yamlio.Loc(path, node.start_mark.line + 1, children)
+    doc = yamlio.read_yaml_text(text, name)
+    return doc.data, doc.loc
 
 
 def _scaled(value: Any, share: float) -> Any:
