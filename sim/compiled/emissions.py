@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim import dims
+from sim.core.interventions import check_inputs
 
 
 @njit(cache=True, parallel=True)
@@ -124,16 +124,10 @@ def apply_interventions(
     with_sources: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """As `sim.core.apply_interventions` (same arguments, layouts and results), compiled."""
-    dims.check_shape("e_bau", e_bau.shape, dims.EMISSIONS, {})
-    n_year = e_bau.shape[3]
-    n_source, n_term, n_project = len(source_city), len(term_project), adoption.shape[1]
-    dims.check_shape("source_share", source_share.shape, dims.SOURCE_PARAM, {dims.SOURCE: n_source})
-    dims.check_shape("term_fraction", term_fraction.shape, dims.TERM_PARAM, {dims.TERM: n_term})
-    dims.check_shape("effect", effect.shape, dims.PROJECT_PARAM, {dims.PROJECT: n_project})
-    dims.check_shape(
-        "adoption", adoption.shape, dims.PROJECT_YEAR, {dims.PROJECT: n_project, dims.YEAR: n_year}
+    draws, n_project, n_year = check_inputs(
+        e_bau, source_city, source_share, term_project, term_fraction, effect, adoption
     )
-    draws = max(e_bau.shape[0], source_share.shape[0], term_fraction.shape[0], adoption.shape[0])
+    n_source = len(source_city)
     term_source = np.asarray(term_source, dtype=np.int64)
     src_terms = np.argsort(term_source, kind="stable").astype(np.int64)
     src_ptr = np.zeros(n_source + 1, dtype=np.int64)

@@ -37,6 +37,30 @@ def _attribute(x: np.ndarray, cut: np.ndarray) -> np.ndarray:
     return share * cut[:, None, :]
 
 
+def check_inputs(
+    e_bau: np.ndarray,
+    source_city: np.ndarray,
+    source_share: np.ndarray,
+    term_project: np.ndarray,
+    term_fraction: np.ndarray,
+    effect: np.ndarray,
+    adoption: np.ndarray,
+) -> tuple[int, int, int]:
+    """Check the layouts of `apply_interventions`' inputs (both versions take the same);
+    returns (draws, projects, years) of the result."""
+    dims.check_shape("e_bau", e_bau.shape, dims.EMISSIONS, {})
+    n_year = e_bau.shape[3]
+    n_source, n_term, n_project = len(source_city), len(term_project), adoption.shape[1]
+    dims.check_shape("source_share", source_share.shape, dims.SOURCE_PARAM, {dims.SOURCE: n_source})
+    dims.check_shape("term_fraction", term_fraction.shape, dims.TERM_PARAM, {dims.TERM: n_term})
+    dims.check_shape("effect", effect.shape, dims.PROJECT_PARAM, {dims.PROJECT: n_project})
+    dims.check_shape(
+        "adoption", adoption.shape, dims.PROJECT_YEAR, {dims.PROJECT: n_project, dims.YEAR: n_year}
+    )
+    draws = max(e_bau.shape[0], source_share.shape[0], term_fraction.shape[0], adoption.shape[0])
+    return draws, n_project, n_year
+
+
 def apply_interventions(
     e_bau: np.ndarray,
     source_city: np.ndarray,
@@ -63,17 +87,9 @@ def apply_interventions(
     Returns emissions [draw, city, sector, year] and abatement [draw, project, year], t CO2e/yr,
     and, if `with_sources`, the emissions of each source [draw, source, year] (else None).
     """
-    dims.check_shape("e_bau", e_bau.shape, dims.EMISSIONS, {})
-    n_draw, _, _, n_year = e_bau.shape
-    n_source, n_term = len(source_city), len(term_project)
-    n_project = adoption.shape[1]
-    dims.check_shape("source_share", source_share.shape, dims.SOURCE_PARAM, {dims.SOURCE: n_source})
-    dims.check_shape("term_fraction", term_fraction.shape, dims.TERM_PARAM, {dims.TERM: n_term})
-    dims.check_shape("effect", effect.shape, dims.PROJECT_PARAM, {dims.PROJECT: n_project})
-    dims.check_shape(
-        "adoption", adoption.shape, dims.PROJECT_YEAR, {dims.PROJECT: n_project, dims.YEAR: n_year}
+    draws, n_project, n_year = check_inputs(
+        e_bau, source_city, source_share, term_project, term_fraction, effect, adoption
     )
-    draws = max(n_draw, source_share.shape[0], term_fraction.shape[0], adoption.shape[0])
     abatement = np.zeros((draws, n_project, n_year))
     cut = np.zeros((draws, *e_bau.shape[1:]))  # [draw, city, sector, year]
     by_source: dict[int, list[int]] = {}
