@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal, Protocol, Union
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -530,6 +531,17 @@ def support_of(value: float | RangeLike | _Spec) -> tuple[float, float]:
     """The least and greatest value a draw can take; infinite for an unbounded
     distribution that is not truncated."""
     return to_marginal(value).support
+
+
+#: where a check that must hold in every draw judges an unbounded distribution: its 99.9th
+#: percentile, a value it really takes (docs/scenario-format.md section 14)
+HIGH_QUANTILE = 0.999
+
+
+def practical_high(marginal: Marginal) -> float:
+    """The greatest value a number takes, or HIGH_QUANTILE's percentile where it has none."""
+    top = marginal.support[1]
+    return top if math.isfinite(top) else float(marginal.ppf(np.array([HIGH_QUANTILE]))[0])
 
 
 def within(code: str, expected: str, low: float, high: float) -> Callable[[Any], Any]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydantic import ValidationError
 
 from sim.config.baseline import BaselineData, load_data
@@ -24,7 +22,7 @@ from sim.config.compose import apply_rules, compose
 from sim.config.library import Library, apply_library, default_library_dir, load_library
 from sim.config.merge import check_no_removals, merge
 from sim.config.projects import Layout, build_layout
-from sim.config.schema import Scenario, SubsectorShare, central, values_of
+from sim.config.schema import Scenario, SubsectorShare, central
 from sim.config.validation import to_input_error
 from sim.config.yamlio import Loc, format_key, locate, read_yaml
 from sim.errors import InputError
@@ -308,12 +306,9 @@ MAX_INDEX = 100.0
 def _high(value: Any) -> float:
     """The greatest value a number takes; for an unbounded distribution its 99.9th
     percentile, a value it really takes (as for money, docs/scenario-format.md section 14)."""
-    top = max(values_of(value))
-    if math.isfinite(top):
-        return top
-    from sim.config.distributions import to_marginal
+    from sim.config.distributions import practical_high, to_marginal
 
-    return float(to_marginal(value).ppf(np.array([0.999]))[0])
+    return practical_high(to_marginal(value))
 
 
 def _largest_index(growth: Any, base: int, horizon: int) -> tuple[float, int]:

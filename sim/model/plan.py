@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.config.distributions import to_marginal
+from sim.config.distributions import practical_high, to_marginal
 from sim.config.loader import LoadedScenario
 from sim.config.projects import check_money
 from sim.config.schema import (
@@ -35,8 +35,6 @@ from sim.sampling import Marginal
 #: are reported when a scenario is validated or run
 BASE_YEAR_WARN = 0.10
 BASE_YEAR_MATERIAL = 0.01
-#: the quantile at which money needs are checked against budgets before a run
-MONEY_QUANTILE = 0.999
 
 
 @dataclass(frozen=True)
@@ -56,10 +54,6 @@ class Parameters:
     def central_design(self) -> np.ndarray:
         """A design matrix of one draw, every parameter at its central value."""
         return self.central[None, :].copy()
-
-    def quantile(self, q: float) -> np.ndarray:
-        """The q-quantile of every parameter [parameter] (the central value where certain)."""
-        return np.asarray([m.ppf(np.array([q]))[0] for m in self.marginals], float)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -500,9 +494,7 @@ def _check_money(
     """Stop before the run if a project needs more money than its budget ever holds (at
     the high end of each number; for an unbounded distribution its 99.9th percentile, a
     value it can really take)."""
-    high = np.where(np.isnan(params.high), params.central, params.high)
-    if not np.isfinite(high).all():  # unbounded distributions: a value they really take
-        high = np.where(np.isfinite(high), high, params.quantile(MONEY_QUANTILE))
+    high = np.asarray([practical_high(m) for m in params.marginals], float)
 
     def at(idx: int) -> float:
         return float(high[idx]) if idx != NO_PARAM else 0.0
