@@ -15,7 +15,7 @@ import numpy as np
 from sim import core
 from sim.config.loader import load_scenario
 from sim.model.plan import NO_PARAM, GrowthPlan, Plan, build_plan
-from sim.model.sources import coverage, source_shares
+from sim.model.sources import coverage, coverage_of, source_shares
 from sim.result import RunResult
 from sim.rollout import RolloutInputs, run_rollout
 
@@ -96,17 +96,21 @@ def intervention_inputs(plan: Plan, theta: np.ndarray, adoption: np.ndarray) -> 
     """The arguments of `core.apply_interventions` after `e_bau`: sources and their shares
     [draw, source], terms and the share of its source each addresses [draw, term], each
     project's effect [draw, project] and adoption [draw, project, year]."""
-    src, terms = plan.sources, plan.terms
+    return _kernel_inputs(plan, *_kernel_numbers(plan, theta), adoption)
+
+
+def _kernel_numbers(plan: Plan, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(source shares [draw, source], term fractions [draw, term], effects [draw, project])."""
     return (
-        src.city,
-        src.sector,
-        source_shares(src, theta),
-        terms.project,
-        terms.source,
-        _gather(theta, terms.fraction, missing=1.0),
+        source_shares(plan.sources, theta),
+        _gather(theta, plan.terms.fraction, missing=1.0),
         _gather(theta, plan.projects.effect),
-        adoption,
     )
+
+
+def _kernel_inputs(plan: Plan, shares, fraction, effect, adoption) -> tuple:
+    src, terms = plan.sources, plan.terms
+    return (src.city, src.sector, shares, terms.project, terms.source, fraction, effect, adoption)
 
 
 def run_plan(
@@ -132,7 +136,9 @@ def run_plan(
     intensity = _index(plan, plan.intensity, theta)
     e_bau = core.bau_emissions(plan.e0, activity, intensity)
 
-    reduction = project_reduction(plan, theta)
+    # the numbers the kernel takes, gathered once: they also size each project's costs
+    shares, fraction, effect = _kernel_numbers(plan, theta)
+    reduction = coverage_of(plan.terms, shares, fraction, len(p)) * effect
     capex_in, opex_in = project_money(plan, theta, reduction)
     rollout = run_rollout(rollout_inputs(plan, theta, capex_in), engine=rollout_engine)
     if kernel == "compiled":
@@ -142,7 +148,9 @@ def run_plan(
     else:
         raise ValueError(f"kernel must be 'numpy' or 'compiled', got {kernel!r}")
     emissions, abatement, source_emissions = apply_interventions(
-        e_bau, *intervention_inputs(plan, theta, rollout.adoption), with_sources=True
+        e_bau,
+        *_kernel_inputs(plan, shares, fraction, effect, rollout.adoption),
+        with_sources=True,
     )
     removals = _gather(theta, p.tonnes)[..., None] * rollout.adoption
     removals[:, ~p.is_removal] = 0.0

@@ -79,12 +79,19 @@ def source_shares(sources: Sources, theta: np.ndarray) -> np.ndarray:
 def coverage(sources: Sources, terms: Terms, theta: np.ndarray, n_project: int) -> np.ndarray:
     """The share of its sector each project addresses, [draw, project]: the sum over its terms
     of source share x fraction (0 for removals)."""
-    shares = source_shares(sources, theta)
     frac = np.ones((theta.shape[0], len(terms)))
     has = terms.fraction != NO_PARAM
     frac[:, has] = theta[:, terms.fraction[has]]
-    out = np.zeros((theta.shape[0], n_project))
-    np.add.at(out, (slice(None), terms.project), shares[:, terms.source] * frac)
+    return coverage_of(terms, source_shares(sources, theta), frac, n_project)
+
+
+def coverage_of(
+    terms: Terms, shares: np.ndarray, fraction: np.ndarray, n_project: int
+) -> np.ndarray:
+    """`coverage` from the sources' shares [draw, source] and the terms' fractions
+    [draw, term] already gathered."""
+    out = np.zeros((max(shares.shape[0], fraction.shape[0]), n_project))
+    np.add.at(out, (slice(None), terms.project), shares[:, terms.source] * fraction)
     return out
 
 
