@@ -46,9 +46,9 @@ OUTPUT_KINDS = {"iamc": "iamc", "csv": "tidy-csv", "xlsx": "xlsx"}
 
 
 def guard_output(path: str | Path, kind: str, force: bool) -> Path:
-    """The check every output gets (sim.atomic.guard_output): refuse folders, devices,
-    links and anyone else's files always, and an earlier output of this kind unless
-    `force`. `kind` is an export format, a chart format (png, svg) or html."""
+    """The check every output gets (sim.atomic.guard_output) for an export `kind` (a
+    format: iamc, csv, xlsx): refuse folders, devices, links and anyone else's files
+    always, and an earlier export of this format unless `force`."""
     from sim.atomic import guard_output as guard
 
     return guard(path, OUTPUT_KINDS.get(kind, kind), force)

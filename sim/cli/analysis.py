@@ -39,7 +39,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from sim.analysis.export import guard_output
+    from sim.atomic import guard_output
     from sim.report.plots import CHARTS, figure_format, pick_city, save_figure
     from sim.store import read_result
 
@@ -151,7 +151,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from sim.analysis.compare import parse_period, parse_years, read_results
-    from sim.analysis.export import guard_output
+    from sim.atomic import guard_output
     from sim.report.html import build_report, check_suffix, write_report
     from sim.report.plots import pick_city
 
@@ -168,8 +168,20 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def _rate_option(p: argparse.ArgumentParser) -> None:
     from sim.core.benchmarks import CARBON_LAW_RATE
+
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=CARBON_LAW_RATE,
+        metavar="R",
+        help=f"Carbon Law yearly cut as a fraction (default {CARBON_LAW_RATE}: "
+        f"{100 * CARBON_LAW_RATE:.2f} %%/yr)",
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "trend",
@@ -189,14 +201,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="YEAR",
         help="first year of the paths and sums (default: the year after the last observed)",
     )
-    p.add_argument(
-        "--rate",
-        type=float,
-        default=CARBON_LAW_RATE,
-        metavar="R",
-        help=f"Carbon Law yearly cut as a fraction (default {CARBON_LAW_RATE}: "
-        f"{100 * CARBON_LAW_RATE:.2f} %%/yr)",
-    )
+    _rate_option(p)
     p.add_argument(
         "--budget",
         type=float,
@@ -273,13 +278,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--budget", type=float, metavar="B", help="carbon budget in t CO2e from the period's start"
     )
-    p.add_argument(
-        "--rate",
-        type=float,
-        default=CARBON_LAW_RATE,
-        metavar="R",
-        help=f"Carbon Law yearly cut as a fraction (default {CARBON_LAW_RATE})",
-    )
+    _rate_option(p)
     p.add_argument(
         "--measures",
         action="store_true",
@@ -322,13 +321,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--years", metavar="Y,Y", help="years of the emissions figures (as compare)")
     p.add_argument("--period", metavar="FIRST-LAST", help="years of the cumulative emissions")
     p.add_argument("--budget", type=float, metavar="B", help="carbon budget in t CO2e")
-    p.add_argument(
-        "--rate",
-        type=float,
-        default=CARBON_LAW_RATE,
-        metavar="R",
-        help=f"Carbon Law yearly cut as a fraction (default {CARBON_LAW_RATE})",
-    )
+    _rate_option(p)
     p.add_argument(
         "--city",
         action="append",
