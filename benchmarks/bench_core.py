@@ -51,22 +51,34 @@ def main() -> None:
     e_bau = core.bau_emissions(plan.e0, activity, intensity)
     apply_interventions(e_bau[:2], *(a[:2] if a.ndim > 1 else a for a in kernel_args))  # compile
 
+    apply_interventions(e_bau, *kernel_args)  # numba's threads start on the first call
     out = np.empty_like(e_bau)
     np.copyto(out, e_bau)  # first touch
-    t_kernel, t_copy = [], []
+    t_kernel, t_copy, t_alloc = [], [], []
     for _ in range(args.repeat):
         t_kernel += timed(lambda: apply_interventions(e_bau, *kernel_args), 1)
         t_copy += timed(lambda: np.copyto(out, e_bau), 1)
+        t_alloc += timed(lambda: e_bau.copy(), 1)
     t_bau = timed(lambda: core.bau_emissions(plan.e0, activity, intensity), args.repeat)
     print(
         f"draws {args.draws}: {e_bau.size:,} (draw, city, sector, year) cells, "
         f"{e_bau.nbytes / 1e9:.2f} GB per array; {len(plan.projects)} projects"
     )
     print(f"compiled apply_interventions: {spread(t_kernel)} s")
-    print(f"numpy copy of one output array: {spread(t_copy)} s")
+    print(f"numpy copy of one output array, np.copyto: {spread(t_copy)} s")
+    print(f"numpy copy of one output array, .copy() (allocating): {spread(t_alloc)} s")
     print(f"BAU (core.bau_emissions, numpy, not in the ratio): {spread(t_bau)} s")
     r = ratios(t_kernel, t_copy)
-    print(f"KERNEL / COPY: {statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f}x)")
+    print(f"KERNEL / COPY (np.copyto): {statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f}x)")
+    r = ratios(t_kernel, t_alloc)
+    print(f"KERNEL / COPY (.copy()): {statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f}x)")
+    emissions, abatement, _ = apply_interventions(e_bau, *kernel_args)
+    moved = e_bau.nbytes + kernel_args[-1].nbytes + emissions.nbytes + abatement.nbytes
+    share = [(moved / k) / (2 * e_bau.nbytes / c) for k, c in zip(t_kernel, t_copy, strict=True)]
+    print(
+        f"kernel bandwidth: {moved / 1e9:.2f} GB read and written; "
+        f"{statistics.median(share):.0%} ({min(share):.0%}-{max(share):.0%}) of the copy's"
+    )
     if args.numpy:
         t = time.perf_counter()
         core.apply_interventions(e_bau, *kernel_args)

@@ -24,7 +24,9 @@ def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndar
     """theta[:, idx] with `missing` where idx is NO_PARAM; shape [draw, *idx.shape]."""
     if theta.shape[1] == 0:  # a plan without a single number that could vary
         return np.full((theta.shape[0], *idx.shape), missing)
-    out = theta[:, np.where(idx == NO_PARAM, 0, idx)]
+    # np.take along the parameter axis keeps the result C-contiguous ([draw, ...] with the
+    # draw outermost, the layout every kernel takes); theta[:, idx] puts the draw innermost
+    out = np.take(theta, np.where(idx == NO_PARAM, 0, idx), axis=1)
     return np.where(idx == NO_PARAM, missing, out) if (idx == NO_PARAM).any() else out
 
 

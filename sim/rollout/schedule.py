@@ -104,8 +104,12 @@ def run_rollout(inp: RolloutInputs, engine: str = "auto") -> RolloutResult:
         from sim.rollout.simpy_model import schedule_simpy
 
         actual = schedule_simpy(inp)
-    years = np.concatenate([[inp.years[0] - 1], inp.years])
-    adoption = yearly_mean(years, actual.start, inp.build, inp.shape, inp.steepness, inp.end)
+    # the years' adoption in an array of its own (C-contiguous, as the emissions kernel takes
+    # it), and the year before the first apart
+    adoption, adoption_before = (
+        yearly_mean(years, actual.start, inp.build, inp.shape, inp.steepness, inp.end)
+        for years in (np.asarray(inp.years, dtype=float), np.asarray([inp.years[0] - 1.0]))
+    )
     # Each wait is the time spent in its stage (docs/model.md section 4): 0 for a stage the
     # project never reached or does not need, inf for the stage it never leaves.
     with np.errstate(invalid="ignore"):
@@ -115,8 +119,8 @@ def run_rollout(inp: RolloutInputs, engine: str = "auto") -> RolloutResult:
         wait_budget = np.where(np.isfinite(actual.ready), actual.money - actual.ready, 0.0)
         wait_capacity = np.where(np.isfinite(actual.money), actual.start - actual.money, 0.0)
     return RolloutResult(
-        adoption=adoption[..., 1:],
-        adoption_before=adoption[..., 0],
+        adoption=adoption,
+        adoption_before=adoption_before[..., 0],
         planned_start=planned.start,
         planned_completion=planned.completion,
         start=actual.start,
