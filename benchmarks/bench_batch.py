@@ -50,7 +50,7 @@ def stages() -> dict[str, tuple[object, str]]:
         "labels: to_dataset + chunk Dataset": (sim.batch, "_chunk_dataset"),
         "  to_dataset": (sim.store, "to_dataset"),
         "store: layout (init_store)": (sim.store_zarr, "init_store"),
-        "store: write_chunk (to_zarr region)": (sim.store_zarr, "write_chunk"),
+        "store: write_chunk (Zarr regions)": (sim.store_zarr, "write_chunk"),
         "store: progress record": (sim.store_zarr, "write_progress"),
         "store: mark_complete": (sim.store_zarr, "mark_complete"),
     }

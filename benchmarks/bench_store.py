@@ -72,7 +72,7 @@ def main() -> None:
         f"one chunk of {args.draws} draws: {len(arrays)} variables along draw, "
         f"{nbytes / 1e6:.0f} MB as stored (float32)"
     )
-    print(f"write_chunk (xarray to_zarr, region): {spread(t_zarr)} s")
+    print(f"write_chunk (each variable into its Zarr region, in threads): {spread(t_zarr)} s")
     print(f"np.save of the same arrays: {spread(t_save)} s")
     print(f"ZARR / NP.SAVE: {statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f}x)")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +75,25 @@ def template(ds: xr.Dataset, n_draws: int, chunk: int) -> xr.Dataset:
     return xr.Dataset(out, coords=coords, attrs=ds.attrs)
 
 
+def _compressor():
+    """Blosc with LZ4 and no byte shuffle. On a batch's arrays it encodes twice as fast as
+    with the byte shuffle (Zarr's default) for 8 % more bytes (docs/performance.md)."""
+    from numcodecs import Blosc
+
+    return Blosc(cname="lz4", clevel=5, shuffle=Blosc.NOSHUFFLE)
+
+
 def encoding(ds: xr.Dataset, float32: bool) -> dict[str, dict[str, Any]]:
-    if not float32:
-        return {}
-    return {
-        name: {"dtype": "float32"}
-        for name, var in ds.data_vars.items()
-        if var.dtype.kind == "f" and name != "theta"  # the design stays exact
-    }
+    """Each variable along `draw`: its compressor and, with `float32`, its stored dtype
+    (the design matrix `theta` stays exact)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, var in ds.data_vars.items():
+        if dims.DRAW not in var.dims:
+            continue
+        out[name] = {"compressors": (_compressor(),)}
+        if float32 and var.dtype.kind == "f" and name != "theta":
+            out[name]["dtype"] = "float32"
+    return out
 
 
 def init_store(path: Path, groups: dict[str, xr.Dataset], attrs: dict[str, Any], float32: bool):
@@ -101,19 +113,31 @@ def init_store(path: Path, groups: dict[str, xr.Dataset], attrs: dict[str, Any],
 
 
 def write_chunk(path: Path, group: str, ds: xr.Dataset, start: int) -> None:
-    """Write the draws of `ds` into their place, draws [start, start + len)."""
+    """Write the draws of `ds` into their place, draws [start, start + len).
+
+    Each variable along `draw` goes straight into its Zarr array (laid out by `init_store`,
+    whose encoding is only the stored dtype: the values are cast as xarray would cast them),
+    several variables at once: the cast and the compression release the GIL, so a chunk's
+    variables are encoded on all cores."""
+    import zarr
+
     stop = start + ds.sizes[dims.DRAW]
-    keep = [name for name, var in ds.data_vars.items() if dims.DRAW in var.dims]
-    part = ds[keep]
-    part = part.drop_vars([c for c in part.coords if dims.DRAW not in part[c].dims])
-    part = part.drop_vars(dims.DRAW)
-    part.to_zarr(
-        str(path),
-        group=group,
-        region={dims.DRAW: slice(start, stop)},
-        consolidated=False,
-        zarr_format=ZARR_FORMAT,
-    )
+    grp = zarr.open_group(str(path), mode="r+", path=group)
+    names = [name for name, var in ds.data_vars.items() if dims.DRAW in var.dims]
+
+    def put(name: str) -> None:
+        var, arr = ds[name], grp[name]
+        stored_dims = list(arr.attrs.get("_ARRAY_DIMENSIONS", []))
+        if stored_dims != list(var.dims) or var.dtype.kind != "f":
+            raise CitypathsError(
+                f"{path}: variable {name!r} {var.dims} {var.dtype} does not fit the store's "
+                f"{tuple(stored_dims)} {arr.dtype}"
+            )
+        region = tuple(slice(start, stop) if d == dims.DRAW else slice(None) for d in var.dims)
+        arr[region] = np.asarray(var.values, dtype=arr.dtype)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(names), os.cpu_count() or 1))) as pool:
+        list(pool.map(put, names))
 
 
 def read_progress(path: Path) -> dict[str, Any] | None:
