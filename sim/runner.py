@@ -30,8 +30,8 @@ def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndar
     return np.where(idx == NO_PARAM, missing, out) if (idx == NO_PARAM).any() else out
 
 
-def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray) -> np.ndarray:
-    index = core.index_from_rates(_gather(theta, growth.rate_param))
+def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray, kernels=core) -> np.ndarray:
+    index = kernels.index_from_rates(_gather(theta, growth.rate_param))
     for c, s, point_years, point_params in growth.paths:
         index[:, c, s, :] = core.index_from_path(theta[:, point_params], point_years, plan.years)
     return index
@@ -125,17 +125,24 @@ def run_plan(
     (default: one draw at the central values).
 
     `kernel`: "numpy" (the reference, `sim.core`) or "compiled" (`sim.compiled`, for batches
-    of many draws; results agree to rounding). A batch uses one kernel for all its draws, so
+    of many draws: the emissions kernel, the growth indices and the yearly costs; results
+    agree to rounding). A batch uses one kernel for all its draws, so
     a draw's result does not depend on how the draws are split."""
     if theta is None:
         theta = plan.params.central_design()
     if theta.ndim != 2 or theta.shape[1] != len(plan.params):
         raise ValueError(f"theta must be [draw, {len(plan.params)}], got {theta.shape}")
+    if kernel == "compiled":
+        from sim import compiled as kernels
+    elif kernel == "numpy":
+        kernels = core
+    else:
+        raise ValueError(f"kernel must be 'numpy' or 'compiled', got {kernel!r}")
     p = plan.projects
     years = plan.years.astype(float)
 
-    activity = _index(plan, plan.activity, theta)
-    intensity = _index(plan, plan.intensity, theta)
+    activity = _index(plan, plan.activity, theta, kernels)
+    intensity = _index(plan, plan.intensity, theta, kernels)
     e_bau = core.bau_emissions(plan.e0, activity, intensity)
 
     # the numbers the kernel takes, gathered once: they also size each project's costs
@@ -143,19 +150,15 @@ def run_plan(
     reduction = coverage_of(plan.terms, shares, fraction, len(p)) * effect
     capex_in, opex_in = project_money(plan, theta, reduction)
     rollout = run_rollout(rollout_inputs(plan, theta, capex_in), engine=rollout_engine)
-    if kernel == "compiled":
-        from sim.compiled import apply_interventions
-    elif kernel == "numpy":
-        apply_interventions = core.apply_interventions
-    else:
-        raise ValueError(f"kernel must be 'numpy' or 'compiled', got {kernel!r}")
-    emissions, abatement, source_emissions = apply_interventions(
+    emissions, abatement, source_emissions = kernels.apply_interventions(
         e_bau,
         *_kernel_inputs(plan, shares, fraction, effect, rollout.adoption),
         with_sources=True,
     )
-    removals = _gather(theta, p.tonnes)[..., None] * rollout.adoption
-    removals[:, ~p.is_removal] = 0.0
+    # t CO2e/yr removed [draw, project, year]: only removal projects remove
+    removals = np.zeros(rollout.adoption.shape)
+    rm = np.flatnonzero(p.is_removal)
+    removals[:, rm] = _gather(theta, p.tonnes[rm])[..., None] * rollout.adoption[:, rm]
     credits = plan.credits
     credited = np.zeros((removals.shape[0], len(plan.cities), len(plan.interventions), len(years)))
     share = _gather(theta, credits.share, missing=1.0)  # [draw, credit]
@@ -163,7 +166,9 @@ def run_plan(
         k, c = credits.project[j], credits.city[j]
         credited[:, c, p.intervention[k], :] += share[:, j, None] * removals[:, k, :]
 
-    capex, opex = core.project_costs(rollout.adoption, rollout.adoption_before, capex_in, opex_in)
+    capex, opex = kernels.project_costs(
+        rollout.adoption, rollout.adoption_before, capex_in, opex_in
+    )
     npv = core.npv(capex + opex, years, plan.base_year, plan.discount_rate)
     pv_tonnes = core.npv(abatement + removals, years, plan.base_year, plan.discount_rate)
     trend = core.trend_continuation(plan.observed, plan.hist_years, plan.years)
