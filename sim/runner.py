@@ -27,7 +27,10 @@ def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndar
     # np.take along the parameter axis keeps the result C-contiguous ([draw, ...] with the
     # draw outermost, the layout every kernel takes); theta[:, idx] puts the draw innermost
     out = np.take(theta, np.where(idx == NO_PARAM, 0, idx), axis=1)
-    return np.where(idx == NO_PARAM, missing, out) if (idx == NO_PARAM).any() else out
+    none = idx == NO_PARAM
+    if none.any():
+        out[:, none] = missing
+    return out
 
 
 def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray, kernels=core) -> np.ndarray:

@@ -90,13 +90,18 @@ def _yearly_mean(years, start, build, shape, steepness, end, out):
         for p in range(n_proj):
             s, b, e = start[d, p], build[d, p], end[d, p]
             sh, k = shape[p], steepness[p]
+            # G at the end of the previous year is G at the start of this one: kept, not
+            # computed twice (the same call on the same numbers, so the same value)
+            prev_x, prev_g = math.nan, 0.0
             for t in range(years.shape[0]):
                 lo, hi = min(years[t], e), min(years[t] + 1.0, e)
                 if hi <= s or not s < math.inf:
                     out[d, p, t] = 0.0
                     continue
-                v = _cumulative1(hi, s, b, sh, k) - _cumulative1(lo, s, b, sh, k)
-                out[d, p, t] = min(1.0, max(0.0, v))
+                g_lo = prev_g if lo == prev_x else _cumulative1(lo, s, b, sh, k)
+                g_hi = _cumulative1(hi, s, b, sh, k)
+                prev_x, prev_g = hi, g_hi
+                out[d, p, t] = min(1.0, max(0.0, g_hi - g_lo))
 
 
 def yearly_mean(
