@@ -172,8 +172,11 @@ def run_plan(
     capex, opex = kernels.project_costs(
         rollout.adoption, rollout.adoption_before, capex_in, opex_in
     )
-    npv = core.npv(capex + opex, years, plan.base_year, plan.discount_rate)
-    pv_tonnes = core.npv(abatement + removals, years, plan.base_year, plan.discount_rate)
+    # present values are linear: the sum of the parts' (no [draw, project, year] temporary)
+    npv = sum(core.npv(a, years, plan.base_year, plan.discount_rate) for a in (capex, opex))
+    pv_tonnes = sum(
+        core.npv(a, years, plan.base_year, plan.discount_rate) for a in (abatement, removals)
+    )
     trend = core.trend_continuation(plan.observed, plan.hist_years, plan.years)
     return RunResult(
         plan=plan,
