@@ -34,7 +34,7 @@ def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndar
 
 
 def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray, kernels=core) -> np.ndarray:
-    index = kernels.index_from_rates(_gather(theta, growth.rate_param))
+    index = kernels.growth_index(theta, growth.rate_param)
     for c, s, point_years, point_params in growth.paths:
         index[:, c, s, :] = core.index_from_path(theta[:, point_params], point_years, plan.years)
     return index

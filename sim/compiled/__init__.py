@@ -7,6 +7,6 @@ draws share a call or on the number of threads.
 """
 
 from sim.compiled.emissions import apply_interventions
-from sim.compiled.stages import index_from_rates, project_costs
+from sim.compiled.stages import growth_index, project_costs
 
-__all__ = ["apply_interventions", "index_from_rates", "project_costs"]
+__all__ = ["apply_interventions", "growth_index", "project_costs"]

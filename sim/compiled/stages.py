@@ -1,8 +1,9 @@
 """The batch's other per-cell stages, compiled with numba (references in `sim.core`).
 
 Each is one pass over its output, with the draws in parallel; the results are bit for bit
-those of the reference (the same operations in the same order: a running product along the
-years, a sequential sum for the present value)."""
+those of the reference (the same operations in the same order): `growth_index` reads each
+year's rate from the design matrix as it builds the running product (no [draw, city,
+sector, year] array of rates), `project_costs` makes both yearly costs in one pass."""
 
 from __future__ import annotations
 
@@ -11,23 +12,32 @@ from numba import njit, prange
 
 
 @njit(cache=True, parallel=True)
-def _index_from_rates(rates, out):
-    n_draw, n_year = rates.shape[0], rates.shape[1]
+def _growth_index(theta, rate_param, out):
+    n_draw = theta.shape[0]
+    n_cell, n_year = rate_param.shape
     for d in prange(n_draw):
-        out[d, 0] = 1.0
-        v = 1.0
-        for t in range(1, n_year):
-            v *= 1.0 + rates[d, t]
-            out[d, t] = v
+        for i in range(n_cell):
+            out[d, i, 0] = 1.0
+            v = 1.0
+            for t in range(1, n_year):
+                j = rate_param[i, t]
+                v *= 1.0 + (theta[d, j] if j >= 0 else 0.0)
+                out[d, i, t] = v
 
 
-def index_from_rates(rates: np.ndarray) -> np.ndarray:
-    """As `sim.core.index_from_rates` (same argument and result), compiled."""
-    rates = np.ascontiguousarray(rates, dtype=np.float64)
-    out = np.empty(rates.shape)
-    if rates.size:
-        n_year = rates.shape[-1]
-        _index_from_rates(rates.reshape(-1, n_year), out.reshape(-1, n_year))
+def growth_index(theta: np.ndarray, rate_param: np.ndarray) -> np.ndarray:
+    """As `sim.core.growth_index` (same arguments and result), compiled: the rates are read
+    from the design matrix as the index is built, in one pass."""
+    theta = np.ascontiguousarray(theta, dtype=np.float64)
+    rate_param = np.asarray(rate_param, dtype=np.int64)
+    out = np.empty((theta.shape[0], *rate_param.shape))
+    if out.size:
+        n_year = rate_param.shape[-1]
+        _growth_index(
+            theta,
+            np.ascontiguousarray(rate_param.reshape(-1, n_year)),
+            out.reshape(theta.shape[0], -1, n_year),
+        )
     return out
 
 

@@ -4,7 +4,7 @@ No YAML, xarray, simpy or pydantic here. Array layouts are those of `sim.dims`; 
 axis always leads, even when a run has one draw.
 """
 
-from sim.core.bau import bau_emissions, index_from_path, index_from_rates
+from sim.core.bau import bau_emissions, growth_index, index_from_path, index_from_rates
 from sim.core.costs import discount_factors, npv, project_costs
 from sim.core.interventions import apply_interventions, whole_sectors
 from sim.core.targets import reduction_vs_reference
@@ -14,6 +14,7 @@ __all__ = [
     "apply_interventions",
     "bau_emissions",
     "discount_factors",
+    "growth_index",
     "index_from_path",
     "index_from_rates",
     "lad_slope_through_anchor",

@@ -19,6 +19,18 @@ def index_from_rates(rates: np.ndarray) -> np.ndarray:
     return np.cumprod(growth, axis=-1)
 
 
+def growth_index(theta: np.ndarray, rate_param: np.ndarray) -> np.ndarray:
+    """Index [draw, *rate_param.shape] from the rates of a design matrix: year t's rate is
+    theta[:, rate_param[..., t]], or 0 where rate_param is -1 (no rate written)."""
+    none = rate_param < 0
+    if theta.shape[1] == 0:
+        rates = np.zeros((theta.shape[0], *rate_param.shape))
+    else:
+        rates = np.take(theta, np.where(none, 0, rate_param), axis=1)
+        rates[:, none] = 0.0
+    return index_from_rates(rates)
+
+
 def index_from_path(values: np.ndarray, point_years: np.ndarray, years: np.ndarray) -> np.ndarray:
     """Index from values at given years: straight lines between points, flat after the last.
 
