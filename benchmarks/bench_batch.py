@@ -1,6 +1,6 @@
 """A whole Monte Carlo batch against a raw np.save of its output, stage by stage.
 
-    python benchmarks/bench_batch.py [--draws 10000] [--chunk 1000] [--repeat 1]
+    python benchmarks/bench_batch.py [--draws 10000] [--chunk 500] [--repeat 1]
 
 Runs `sim.batch.run_experiment` in this process (`--workers 1`) on an experiment of the
 contended all-23 scenario (scenarios/all23/contract-constrained.yaml: shared project
@@ -33,7 +33,7 @@ import sim.core
 import sim.runner
 import sim.store
 import sim.store_zarr
-from sim.config.experiment import load_experiment
+from sim.config.experiment import DEFAULT_CHUNK, load_experiment
 
 SCENARIO = "scenarios/all23/contract-constrained.yaml"
 
@@ -77,7 +77,7 @@ def np_save_of(store: Path, folder: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=10_000)
-    ap.add_argument("--chunk", type=int, default=1000)
+    ap.add_argument("--chunk", type=int, default=DEFAULT_CHUNK)
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     print(f"# bench_batch: {machine()}")

@@ -1,6 +1,6 @@
 """Batch throughput against EMA workbench: draws per second, the same scenario and draws.
 
-    python benchmarks/bench_ema.py [--draws 2000] [--ema-draws 100] [--repeat 3] [--chunk 1000]
+    python benchmarks/bench_ema.py [--draws 10000] [--ema-draws 100] [--repeat 3] [--chunk 500]
 
 citypaths: `sim.runner.run_plan(plan, theta, kernel="compiled")` over `--draws` draws in
 chunks of `--chunk` draws (what `citypaths mc` computes per chunk; design and store apart)
@@ -28,6 +28,7 @@ import time
 import numpy as np
 from common import ROOT, machine, sample, spread
 
+from sim.config.experiment import DEFAULT_CHUNK
 from sim.config.loader import load_scenario
 from sim.model.plan import build_plan
 from sim.runner import run_plan
@@ -75,9 +76,9 @@ def ema_runner(plan, theta: np.ndarray):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--draws", type=int, default=2000)
+    ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--ema-draws", type=int, default=100)
-    ap.add_argument("--chunk", type=int, default=1000)
+    ap.add_argument("--chunk", type=int, default=DEFAULT_CHUNK)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     print(f"# bench_ema: {machine()}")

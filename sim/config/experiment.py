@@ -25,6 +25,10 @@ from sim.errors import InputError
 #: the samplers of scipy.stats.qmc and numpy, and SALib's Saltelli design for sensitivity
 SAMPLERS = ("mc", "lhs", "sobol", "saltelli")
 MAX_DRAWS = 10_000_000
+#: draws computed and written at once unless an experiment says: a chunk's arrays of the
+#: all-23 scenarios stay near 30 MB each, which new memory faults in fastest
+#: (docs/performance.md: 10,000 draws in chunks of 500 took 12.4-12.9 s, of 1,000 19.2 s)
+DEFAULT_CHUNK = 500
 
 
 class Saltelli(Strict):
@@ -46,7 +50,7 @@ class Experiment(Strict):
     draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)]
     sampler: Literal["mc", "lhs", "sobol", "saltelli"] = "lhs"
     seed: Annotated[int, Field(ge=0, lt=2**63)]
-    chunk: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = 1000  # draws computed and written at once
+    chunk: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = DEFAULT_CHUNK  # draws at once
     output: str | None = None  # default: out/<id>.zarr beside the working folder
     keep: list[str] | None = None  # result variables to store; default: all
     float32: bool = False  # store floating-point variables as float32 (half the size)
