@@ -6,8 +6,10 @@ the ramp shape on [0, 1]; from its end time `e` on, the level is 0 (retired).
 
 The adoption of calendar year t is the mean level over [t, t + 1) (docs/model.md section 4),
 computed exactly as G(min(t + 1, e)) - G(min(t, e)) with G the integral of L from the
-distant past. For a ramp of length b, G(x) = b * H((x - s) / b) during the build and
-b * H(1) + (x - s - b) after it, where H is the integral of g from 0:
+distant past (for a year wholly after the build that is min(t + 1, e) - t: exactly 1 for a
+whole year of full adoption, whose level is 1 throughout). For a ramp of length b,
+G(x) = b * H((x - s) / b) during the build and b * H(1) + (x - s - b) after it, where H is
+the integral of g from 0:
 
 - linear:    g(u) = u,                             H(u) = u^2 / 2
 - logistic:  g(u) = (sig(k (u - 1/2)) - sig(-k/2)) / (sig(k/2) - sig(-k/2)), normalised
@@ -66,8 +68,10 @@ def _softplus(x):
 
 
 @njit(cache=True)
-def _cumulative1(x, s, b, shape, k):
-    """G(x) for one project: the integral of its level (without retirement) up to x."""
+def _cumulative1(x, s, b, shape, k, sig_lo, sig_hi, sp_lo):
+    """G(x) for one project: the integral of its level (without retirement) up to x.
+    sig_lo, sig_hi, sp_lo: sig(-k/2), sig(k/2) and softplus(-k/2), the logistic ramp's
+    constants (computed once per project, see `_logistic_constants`)."""
     if x <= s:
         return 0.0
     if x >= s + b:
@@ -77,19 +81,28 @@ def _cumulative1(x, s, b, shape, k):
     if shape == LINEAR:
         return b * 0.5 * u * u
     if shape == LOGISTIC:
-        lo, hi = _sigmoid1(-0.5 * k), _sigmoid1(0.5 * k)
-        h = ((_softplus(k * (u - 0.5)) - _softplus(-0.5 * k)) / k - u * lo) / (hi - lo)
+        h = ((_softplus(k * (u - 0.5)) - sp_lo) / k - u * sig_lo) / (sig_hi - sig_lo)
         return b * h
     return 0.0
+
+
+@njit(cache=True, inline="always")
+def _logistic_constants(k):
+    return _sigmoid1(-0.5 * k), _sigmoid1(0.5 * k), _softplus(-0.5 * k)
 
 
 @njit(cache=True, parallel=True)
 def _yearly_mean(years, start, build, shape, steepness, end, out):
     n_draw, n_proj = start.shape
+    # each project's logistic constants, once (they depend on its steepness alone)
+    constants = np.empty((n_proj, 3))
+    for p in range(n_proj):
+        constants[p, 0], constants[p, 1], constants[p, 2] = _logistic_constants(steepness[p])
     for d in prange(n_draw):
         for p in range(n_proj):
             s, b, e = start[d, p], build[d, p], end[d, p]
             sh, k = shape[p], steepness[p]
+            sig_lo, sig_hi, sp_lo = constants[p, 0], constants[p, 1], constants[p, 2]
             # G at the end of the previous year is G at the start of this one: kept, not
             # computed twice (the same call on the same numbers, so the same value)
             prev_x, prev_g = math.nan, 0.0
@@ -98,8 +111,14 @@ def _yearly_mean(years, start, build, shape, steepness, end, out):
                 if hi <= s or not s < math.inf:
                     out[d, p, t] = 0.0
                     continue
-                g_lo = prev_g if lo == prev_x else _cumulative1(lo, s, b, sh, k)
-                g_hi = _cumulative1(hi, s, b, sh, k)
+                if lo >= s + b:  # built: the level is 1 until the end, so the mean is hi - lo
+                    out[d, p, t] = min(1.0, hi - lo)
+                    continue
+                if lo == prev_x:
+                    g_lo = prev_g
+                else:
+                    g_lo = _cumulative1(lo, s, b, sh, k, sig_lo, sig_hi, sp_lo)
+                g_hi = _cumulative1(hi, s, b, sh, k, sig_lo, sig_hi, sp_lo)
                 prev_x, prev_g = hi, g_hi
                 out[d, p, t] = min(1.0, max(0.0, g_hi - g_lo))
 
