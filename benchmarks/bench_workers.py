@@ -1,6 +1,6 @@
 """Two worker processes against one, and two-thread against one-thread copy bandwidth.
 
-    python benchmarks/bench_workers.py [--draws 2000] [--chunk 250] [--repeat 3]
+    python benchmarks/bench_workers.py [--draws 10000] [--chunk 500] [--repeat 3]
 
 Runs `sim.batch.run_experiment` on the same experiment (the contended all-23 scenario,
 scenarios/all23/contract-constrained.yaml, with the kept variables and float32 storage of
@@ -26,7 +26,7 @@ import yaml
 from common import ROOT, experiment_file, machine, spread
 
 from sim.batch import run_experiment
-from sim.config.experiment import load_experiment
+from sim.config.experiment import DEFAULT_CHUNK, load_experiment
 
 SCENARIO = "scenarios/all23/contract-constrained.yaml"
 
@@ -51,8 +51,8 @@ def copy_bandwidth(threads: int, nbytes: int = 256 * 2**20, rounds: int = 5) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--draws", type=int, default=2000)
-    ap.add_argument("--chunk", type=int, default=250)
+    ap.add_argument("--draws", type=int, default=10_000)
+    ap.add_argument("--chunk", type=int, default=DEFAULT_CHUNK)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     print(f"# bench_workers: {machine()}")
