@@ -8,6 +8,7 @@ The CLI and notebooks call these functions the same way:
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,20 @@ def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndar
     if none.any():
         out[:, none] = missing
     return out
+
+
+#: each plan's trend continuation, which depends on its observed data alone: computed once,
+#: not for every chunk of a batch (read-only, shared by the results of its runs)
+_TRENDS: weakref.WeakKeyDictionary[Plan, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def _trend(plan: Plan) -> np.ndarray:
+    trend = _TRENDS.get(plan)
+    if trend is None:
+        trend = core.trend_continuation(plan.observed, plan.hist_years, plan.years)
+        trend.flags.writeable = False
+        _TRENDS[plan] = trend
+    return trend
 
 
 def _index(plan: Plan, growth: GrowthPlan, theta: np.ndarray, kernels=core) -> np.ndarray:
@@ -177,7 +192,7 @@ def run_plan(
     pv_tonnes = sum(
         core.npv(a, years, plan.base_year, plan.discount_rate) for a in (abatement, removals)
     )
-    trend = core.trend_continuation(plan.observed, plan.hist_years, plan.years)
+    trend = _trend(plan)
     return RunResult(
         plan=plan,
         emissions=emissions,

@@ -213,7 +213,7 @@ class Pools:
     city_group: np.ndarray  # [city] group of cities that share nothing with the others
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (it holds arrays)
 class Plan:
     scenario_id: str
     title: str | None
