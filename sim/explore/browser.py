@@ -99,7 +99,11 @@ class Browser:
         port = int(port_file.read_text().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as r:
             pages = [t for t in json.load(r) if t["type"] == "page"]
-        self._ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60)
+        # no Origin header: Chromium refuses DevTools connections from an origin it was not
+        # told to allow (--remote-allow-origins), and a local client has none to give
+        self._ws = websocket.create_connection(
+            pages[0]["webSocketDebuggerUrl"], timeout=60, suppress_origin=True
+        )
         self._ids = itertools.count(1)
         self.send("Page.enable")
         self.send("Runtime.enable")
