@@ -41,8 +41,8 @@ SCENARIO = "scenarios/all23/contract-constrained.yaml"
 def stages() -> dict[str, tuple[object, str]]:
     return {
         "design: unit design": (sim.batch, "build_design"),
-        "design: inverse CDFs": (sim.batch, "scenario_theta"),
-        "run_plan (all of the run)": (sim.batch, "compute_chunk"),
+        "design: inverse CDFs (each chunk's task)": (sim.batch, "scenario_theta"),
+        "run_plan (all of the run)": (sim.batch, "run_plan"),
         "  rollout": (sim.runner, "run_rollout"),
         "  growth indices (compiled)": (sim.compiled, "growth_index"),
         "  BAU": (sim.core, "bau_emissions"),

@@ -13,8 +13,11 @@ draw's result depends on the inputs, the seed and its index alone, whatever the 
 the number of workers or where they run.
 
 Chunks of draws are computed in this process, in a pool of local processes, or on a Dask
-cluster, always by `compute_chunk`, and written into the Zarr store by this process as they
-arrive; a progress record lets `--resume` continue an interrupted run.
+cluster, always by `compute_chunk` from the chunk's rows of the design (so the inverse CDFs
+run where the chunk is computed). A local worker process writes its chunk into its own
+chunk-aligned region of the Zarr store; otherwise this process writes each chunk as it
+arrives. This process keeps the progress record that lets `--resume` continue an
+interrupted run.
 """
 
 from __future__ import annotations
@@ -158,8 +161,11 @@ def scenario_theta(plan: Plan, design: Design, draws: slice) -> np.ndarray:
     return sampling.from_unit(marginals, u)[:, where]
 
 
-def compute_chunk(plan: Plan, theta: np.ndarray, rollout_engine: str) -> RunResult:
-    """One chunk of draws of one scenario: the unit of work of every executor."""
+def compute_chunk(plan: Plan, rows: Design, rollout_engine: str) -> RunResult:
+    """One chunk of draws of one scenario, from its rows of the design: the unit of work of
+    every executor. The chunk's theta (in the result) is made here, by whoever computes the
+    chunk: the inverse CDFs run in the workers, in parallel."""
+    theta = scenario_theta(plan, rows, slice(0, rows.n_draws))
     return run_plan(plan, theta, rollout_engine, kernel="compiled")
 
 
@@ -171,12 +177,12 @@ def _limit_threads() -> None:
 
 
 # -- executors ------------------------------------------------------------------------------
-Task = tuple[int, int, np.ndarray]  # (scenario index, first draw, theta)
+Task = tuple[int, int, Design]  # (scenario index, first draw, the chunk's rows of the design)
 
 
 def _run_inline(plans, tasks: Iterator[Task], engine: str):
-    for s, start, theta in tasks:
-        yield s, start, compute_chunk(plans[s], theta, engine)
+    for s, start, rows in tasks:
+        yield s, start, compute_chunk(plans[s], rows, engine)
 
 
 @dataclass(frozen=True)
@@ -187,17 +193,17 @@ class Written:
 
 
 def compute_and_write(
-    plan: Plan, theta: np.ndarray, engine: str, out: Path, start: int, keep, attrs
+    plan: Plan, rows: Design, engine: str, out: Path, start: int, keep, attrs
 ) -> Written:
     """A worker's task: compute one chunk and write it into its own region of the store.
     Regions are whole store chunks, so workers never write the same file; only this
     chunk's index comes back, not its arrays."""
     from sim import store_zarr as zs
 
-    result = compute_chunk(plan, theta, engine)
-    ds = _chunk_dataset(result, plan, theta, start, keep, attrs)
+    result = compute_chunk(plan, rows, engine)
+    ds = _chunk_dataset(result, plan, result.theta, start, keep, attrs)
     zs.write_chunk(out, plan.scenario_id, ds, start)
-    return Written(theta.shape[0])
+    return Written(rows.n_draws)
 
 
 def _run_pool(plans, tasks: Iterator[Task], engine: str, workers: int, store: tuple):
@@ -207,8 +213,8 @@ def _run_pool(plans, tasks: Iterator[Task], engine: str, workers: int, store: tu
     ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_limit_threads) as pool:
         pending: dict[Any, tuple[int, int]] = {}
-        for s, start, theta in tasks:
-            fut = pool.submit(compute_and_write, plans[s], theta, engine, out, start, keep, attrs)
+        for s, start, rows in tasks:
+            fut = pool.submit(compute_and_write, plans[s], rows, engine, out, start, keep, attrs)
             pending[fut] = (s, start)
             while len(pending) >= 2 * workers:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -229,8 +235,8 @@ def _run_dask(plans, tasks: Iterator[Task], engine: str, client):
     window = max(2, 2 * sum(client.nthreads().values()))
     meta: dict[Any, tuple[int, int]] = {}
     queue = as_completed()
-    for s, start, theta in tasks:
-        fut = client.submit(compute_chunk, scattered[s], theta, engine, pure=False)
+    for s, start, rows in tasks:
+        fut = client.submit(compute_chunk, scattered[s], rows, engine, pure=False)
         meta[fut] = (s, start)
         queue.add(fut)
         while queue.count() >= window:
@@ -382,17 +388,17 @@ def run_experiment(
         attrs["saltelli_n"] = exp.draws
         attrs["calc_second_order"] = int(exp.saltelli.calc_second_order)
 
-    def thetas(s: int, c: int) -> np.ndarray:
-        return scenario_theta(plans[s], design, slice(c * chunk, min((c + 1) * chunk, n)))
+    def rows(first: int, stop: int) -> Design:
+        """The design's rows of draws [first, stop): what a chunk's task carries."""
+        return Design(design.names, design.unit[first:stop], stop - first)
 
     started = time.perf_counter()
     if not any(done.values()):
         # the layout of each scenario from a small first computation (one draw)
         templates = {}
         for plan in plans:
-            theta = scenario_theta(plan, design, slice(0, 1))
-            first = compute_chunk(plan, theta, exp.rollout)
-            one = _chunk_dataset(first, plan, theta, 0, keep, attrs)
+            first = compute_chunk(plan, rows(0, 1), exp.rollout)
+            one = _chunk_dataset(first, plan, first.theta, 0, keep, attrs)
             templates[plan.scenario_id] = zs.template(one, n, chunk)
         out.parent.mkdir(parents=True, exist_ok=True)
         zs.init_store(
@@ -418,7 +424,7 @@ def run_experiment(
 
     def tasks() -> Iterator[Task]:
         for s, c in todo:
-            yield s, c * chunk, thetas(s, c)
+            yield s, c * chunk, rows(c * chunk, min((c + 1) * chunk, n))
 
     if scheduler is not None or dask_local is not None:
         from dask.distributed import Client, LocalCluster
