@@ -4,7 +4,8 @@
 
 citypaths: `sim.runner.run_plan(plan, theta, kernel="compiled")` over `--draws` draws in
 chunks of `--chunk` draws (what `citypaths mc` computes per chunk; design and store apart)
-on the contended all-23 scenario (scenarios/all23/contract-constrained.yaml).
+on the contended all-23 scenario (scenarios/all23/contract-constrained.yaml), with the C
+library keeping freed memory as a batch has it (`sim.batch.keep_freed_memory`).
 
 EMA workbench (the `bench` extra: `pip install -e .[bench]`): its SequentialEvaluator runs
 a Model whose uncertainties are the scenario's uncertain numbers (one RealParameter each,
@@ -28,6 +29,7 @@ import time
 import numpy as np
 from common import ROOT, machine, sample, spread
 
+from sim.batch import keep_freed_memory
 from sim.config.experiment import DEFAULT_CHUNK
 from sim.config.loader import load_scenario
 from sim.model.plan import build_plan
@@ -99,6 +101,7 @@ def main() -> None:
         for start in range(0, args.draws, args.chunk):
             run_plan(plan, theta[start : start + args.chunk], kernel="compiled")
 
+    keep_freed_memory()  # as every batch does (sim.batch.run_experiment)
     run_plan(plan, theta[:2], kernel="compiled")  # compile
     peer(2)
     ours, theirs = [], []

@@ -169,11 +169,37 @@ def compute_chunk(plan: Plan, rows: Design, rollout_engine: str) -> RunResult:
     return run_plan(plan, theta, rollout_engine, kernel="compiled")
 
 
+def keep_freed_memory() -> bool:
+    """Let the C library keep the memory one chunk frees for the next (glibc's mallopt:
+    arrays up to 32 MiB from the heap, M_MMAP_THRESHOLD, and freed heap kept up to 1 GiB,
+    M_TRIM_THRESHOLD) instead of handing it back to the operating system, whose fresh pages
+    every chunk must fault in and zero again: that cost half of a chunk's time
+    (docs/performance.md, "Memory faults"). Process-wide and lasting; results do not change.
+    Returns False, doing nothing, where the C library is not glibc."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    ok = mallopt(m_mmap_threshold, 32 * 2**20) == 1
+    return mallopt(m_trim_threshold, 2**30) == 1 and ok
+
+
 def _limit_threads() -> None:
     """A worker process computes its draws on one thread: the pool is the parallelism."""
     import numba
 
     numba.set_num_threads(1)
+
+
+def _init_worker() -> None:
+    """A worker process started for the run (a local pool, `--dask-local`): one thread, and
+    it keeps the memory its chunks free for the next ones. The workers of an existing Dask
+    cluster (`--scheduler`) keep their own memory settings."""
+    _limit_threads()
+    keep_freed_memory()
 
 
 # -- executors ------------------------------------------------------------------------------
@@ -211,7 +237,7 @@ def _run_pool(plans, tasks: Iterator[Task], engine: str, workers: int, store: tu
 
     out, keep, attrs = store
     ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_limit_threads) as pool:
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
         pending: dict[Any, tuple[int, int]] = {}
         for s, start, rows in tasks:
             fut = pool.submit(compute_and_write, plans[s], rows, engine, out, start, keep, attrs)
@@ -317,6 +343,7 @@ def run_experiment(
     out = Path(output) if output is not None else loaded.output
     plans = [build_plan(s) for s in loaded.scenarios]
     design = build_design(loaded, plans)
+    keep_freed_memory()
     n = design.n_draws
     chunk = min(exp.chunk, n)
     n_chunks = math.ceil(n / chunk)
@@ -438,7 +465,7 @@ def run_experiment(
             )
             client = Client(cluster)
         try:
-            client.run(_limit_threads)
+            client.run(_limit_threads if cluster is None else _init_worker)
             results = _run_dask(plans, tasks(), exp.rollout, client)
             _drain(results, plans, keep, attrs, out, done, info, created, progress, total, chunk)
         finally:
