@@ -33,11 +33,13 @@ DEMO = [
 ]
 
 
-def _run(cmd: list[str | Path]) -> None:
+def _run(cmd: list[str | Path], stop: bool = True) -> int:
+    """Run a command from the project folder; exit with its code if it fails and `stop`."""
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False)
-    if result.returncode != 0:
-        sys.exit(result.returncode)
+    code = subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False).returncode
+    if code != 0 and stop:
+        sys.exit(code)
+    return code
 
 
 def ensure_env() -> None:
@@ -73,8 +75,7 @@ def bench() -> None:
     # fails at the end, naming them
     failed = []
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
-        print("+", PY, script, *sys.argv[2:], flush=True)
-        if subprocess.run([str(PY), str(script), *sys.argv[2:]], cwd=ROOT).returncode != 0:
+        if _run([PY, script, *sys.argv[2:]], stop=False) != 0:
             failed.append(script.name)
     if failed:
         sys.exit(f"benchmarks that did not finish: {', '.join(failed)}")

@@ -42,7 +42,7 @@ def main() -> None:
     theta = sample(plan, args.draws, seed=1)
     result = run_plan(plan, theta, kernel="compiled")
     attrs = {"created": "2026-01-01T00:00:00+00:00"}
-    ds = _chunk_dataset(result, plan, theta, 0, keep, attrs)
+    ds = _chunk_dataset(result, 0, keep, attrs)
     enc = zs.encoding(ds, float32=True)
     arrays = {
         name: np.ascontiguousarray(var.values, dtype=enc.get(name, {}).get("dtype", var.dtype))

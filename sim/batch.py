@@ -227,7 +227,7 @@ def compute_and_write(
     from sim import store_zarr as zs
 
     result = compute_chunk(plan, rows, engine)
-    ds = _chunk_dataset(result, plan, result.theta, start, keep, attrs)
+    ds = _chunk_dataset(result, start, keep, attrs)
     zs.write_chunk(out, plan.scenario_id, ds, start)
     return Written(rows.n_draws)
 
@@ -296,10 +296,11 @@ def _fingerprint(loaded: LoadedExperiment, plans: list[Plan], n: int) -> dict[st
     return {"fingerprint": hashlib.sha256(text.encode()).hexdigest(), **spec}
 
 
-def _chunk_dataset(
-    result: RunResult, plan: Plan, theta: np.ndarray, start: int, keep, attrs: dict[str, Any]
-) -> xr.Dataset:
+def _chunk_dataset(result: RunResult, start: int, keep, attrs: dict[str, Any]) -> xr.Dataset:
+    """A chunk's labelled Dataset: its draws from `start`, with the design it came from."""
     from sim.store import to_dataset
+
+    plan, theta = result.plan, result.theta
 
     wanted = None if keep is None else set(keep) | set(ALWAYS_KEPT)
     ds = to_dataset(result, created=attrs["created"], variables=wanted)
@@ -425,7 +426,7 @@ def run_experiment(
         templates = {}
         for plan in plans:
             first = compute_chunk(plan, rows(0, 1), exp.rollout)
-            one = _chunk_dataset(first, plan, first.theta, 0, keep, attrs)
+            one = _chunk_dataset(first, 0, keep, attrs)
             templates[plan.scenario_id] = zs.template(one, n, chunk)
         out.parent.mkdir(parents=True, exist_ok=True)
         zs.init_store(
@@ -509,10 +510,9 @@ def _drain(results, plans, keep, attrs, out, done, info, created, progress, tota
         if isinstance(result, Written):  # a worker process wrote it
             n = result.n_draws
         else:
-            theta = result.theta
-            ds = _chunk_dataset(result, plan, theta, start, keep, attrs)
+            ds = _chunk_dataset(result, start, keep, attrs)
             zs.write_chunk(out, plan.scenario_id, ds, start)
-            n = theta.shape[0]
+            n = result.theta.shape[0]
         done[plan.scenario_id].append(start // chunk)
         zs.write_progress(out, {**info, "done": done, "created": created})
         count += n

@@ -20,20 +20,6 @@ from sim.model.sources import coverage, coverage_of, source_shares
 from sim.result import RunResult
 from sim.rollout import RolloutInputs, run_rollout
 
-
-def _gather(theta: np.ndarray, idx: np.ndarray, missing: float = 0.0) -> np.ndarray:
-    """theta[:, idx] with `missing` where idx is NO_PARAM; shape [draw, *idx.shape]."""
-    if theta.shape[1] == 0:  # a plan without a single number that could vary
-        return np.full((theta.shape[0], *idx.shape), missing)
-    # np.take along the parameter axis keeps the result C-contiguous ([draw, ...] with the
-    # draw outermost, the layout every kernel takes); theta[:, idx] puts the draw innermost
-    out = np.take(theta, np.where(idx == NO_PARAM, 0, idx), axis=1)
-    none = idx == NO_PARAM
-    if none.any():
-        out[:, none] = missing
-    return out
-
-
 #: each plan's trend continuation, which depends on its observed data alone: computed once,
 #: not for every chunk of a batch (read-only, shared by the results of its runs)
 _TRENDS: weakref.WeakKeyDictionary[Plan, np.ndarray] = weakref.WeakKeyDictionary()
@@ -60,7 +46,7 @@ def project_reduction(plan: Plan, theta: np.ndarray) -> np.ndarray:
     it addresses (sum over its sources of source share x fraction) times its effect."""
     p = plan.projects
     covered = coverage(plan.sources, plan.terms, theta, len(p))
-    return covered * _gather(theta, p.effect)
+    return covered * core.gather(theta, p.effect)
 
 
 def project_money(
@@ -76,11 +62,11 @@ def project_money(
         reduction = project_reduction(plan, theta)
     size = np.where(
         p.is_removal,
-        _gather(theta, p.tonnes),
+        core.gather(theta, p.tonnes),
         reduction * np.where(p.is_removal, 0.0, plan.e0[p.city, np.maximum(p.sector, 0)]),
     )
-    capex = _gather(theta, p.capex) * np.where(p.capex_per_t, size, 1.0)
-    opex = _gather(theta, p.opex) * np.where(p.opex_per_t, size, 1.0)
+    capex = core.gather(theta, p.capex) * np.where(p.capex_per_t, size, 1.0)
+    opex = core.gather(theta, p.opex) * np.where(p.opex_per_t, size, 1.0)
     return capex, opex
 
 
@@ -89,13 +75,13 @@ def rollout_inputs(plan: Plan, theta: np.ndarray, capex: np.ndarray | None = Non
     p, pools = plan.projects, plan.pools
     if capex is None:
         capex = project_money(plan, theta)[0]
-    money = np.where(p.money == NO_PARAM, capex, _gather(theta, p.money))
+    money = np.where(p.money == NO_PARAM, capex, core.gather(theta, p.money))
     return RolloutInputs(
         years=plan.years.astype(float),
-        earliest=_gather(theta, p.start),
-        planning=_gather(theta, p.planning),
-        build=_gather(theta, p.build),
-        end=_gather(theta, p.end, missing=np.inf),
+        earliest=core.gather(theta, p.start),
+        planning=core.gather(theta, p.planning),
+        build=core.gather(theta, p.build),
+        end=core.gather(theta, p.end, missing=np.inf),
         shape=p.shape,
         steepness=p.steepness,
         group=pools.city_group[p.city],
@@ -107,7 +93,7 @@ def rollout_inputs(plan: Plan, theta: np.ndarray, capex: np.ndarray | None = Non
         capacity=p.capacity,
         slots=p.slots,
         capacity_slots=pools.capacity_slots,
-        budget_per_year=_gather(theta, pools.budget_per_year),
+        budget_per_year=core.gather(theta, pools.budget_per_year),
         budget_carry=pools.budget_carry,
     )
 
@@ -123,8 +109,8 @@ def _kernel_numbers(plan: Plan, theta: np.ndarray) -> tuple[np.ndarray, ...]:
     """(source shares [draw, source], term fractions [draw, term], effects [draw, project])."""
     return (
         source_shares(plan.sources, theta),
-        _gather(theta, plan.terms.fraction, missing=1.0),
-        _gather(theta, plan.projects.effect),
+        core.gather(theta, plan.terms.fraction, missing=1.0),
+        core.gather(theta, plan.projects.effect),
     )
 
 
@@ -176,10 +162,10 @@ def run_plan(
     # t CO2e/yr removed [draw, project, year]: only removal projects remove
     removals = np.zeros(rollout.adoption.shape)
     rm = np.flatnonzero(p.is_removal)
-    removals[:, rm] = _gather(theta, p.tonnes[rm])[..., None] * rollout.adoption[:, rm]
+    removals[:, rm] = core.gather(theta, p.tonnes[rm])[..., None] * rollout.adoption[:, rm]
     credits = plan.credits
     credited = np.zeros((removals.shape[0], len(plan.cities), len(plan.interventions), len(years)))
-    share = _gather(theta, credits.share, missing=1.0)  # [draw, credit]
+    share = core.gather(theta, credits.share, missing=1.0)  # [draw, credit]
     for j in range(len(credits.project)):
         k, c = credits.project[j], credits.city[j]
         credited[:, c, p.intervention[k], :] += share[:, j, None] * removals[:, k, :]

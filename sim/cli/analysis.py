@@ -182,7 +182,6 @@ def _rate_option(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-
     p = sub.add_parser(
         "trend",
         help="a city's emission trend against the Carbon Law and a carbon budget",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import dims
+from sim.core.params import gather
 
 
 def index_from_rates(rates: np.ndarray) -> np.ndarray:
@@ -22,13 +23,7 @@ def index_from_rates(rates: np.ndarray) -> np.ndarray:
 def growth_index(theta: np.ndarray, rate_param: np.ndarray) -> np.ndarray:
     """Index [draw, *rate_param.shape] from the rates of a design matrix: year t's rate is
     theta[:, rate_param[..., t]], or 0 where rate_param is -1 (no rate written)."""
-    none = rate_param < 0
-    if theta.shape[1] == 0:
-        rates = np.zeros((theta.shape[0], *rate_param.shape))
-    else:
-        rates = np.take(theta, np.where(none, 0, rate_param), axis=1)
-        rates[:, none] = 0.0
-    return index_from_rates(rates)
+    return index_from_rates(gather(theta, rate_param))
 
 
 def index_from_path(values: np.ndarray, point_years: np.ndarray, years: np.ndarray) -> np.ndarray:

@@ -104,12 +104,14 @@ def run_rollout(inp: RolloutInputs, engine: str = "auto") -> RolloutResult:
         from sim.rollout.simpy_model import schedule_simpy
 
         actual = schedule_simpy(inp)
+
     # the years' adoption in an array of its own (C-contiguous, as the emissions kernel takes
     # it), and the year before the first apart
-    adoption, adoption_before = (
-        yearly_mean(years, actual.start, inp.build, inp.shape, inp.steepness, inp.end)
-        for years in (np.asarray(inp.years, dtype=float), np.asarray([inp.years[0] - 1.0]))
-    )
+    def mean_over(years) -> np.ndarray:
+        years = np.asarray(years, dtype=float)
+        return yearly_mean(years, actual.start, inp.build, inp.shape, inp.steepness, inp.end)
+
+    adoption, adoption_before = mean_over(inp.years), mean_over([inp.years[0] - 1.0])
     # Each wait is the time spent in its stage (docs/model.md section 4): 0 for a stage the
     # project never reached or does not need, inf for the stage it never leaves.
     with np.errstate(invalid="ignore"):
